@@ -1,0 +1,204 @@
+import { z } from "zod";
+
+/**
+ * The install lifecycle events (DESIGN.md §3). Each zod schema is the single definition of its event:
+ * the TS type is inferred from it, its JSON Schema is registered in the Schema Registry, and the
+ * AsyncAPI document is generated from it.
+ */
+
+export const trustLevels = ["Official", "Verified", "Community"] as const;
+export const TrustLevel = z.enum(trustLevels);
+export type TrustLevel = z.infer<typeof TrustLevel>;
+
+export const conflictStrategies = ["Skip", "Overwrite", "Rename", "Fail"] as const;
+export const ConflictStrategy = z.enum(conflictStrategies);
+export type ConflictStrategy = z.infer<typeof ConflictStrategy>;
+
+export const artifactActions = ["Created", "Overwritten", "Renamed", "Skipped"] as const;
+export const ArtifactAction = z.enum(artifactActions);
+export type ArtifactAction = z.infer<typeof ArtifactAction>;
+
+/** Stages an install passes through, in order (DESIGN.md §4). */
+export const installStages = ["Queued", "Downloading", "SecurityScan", "Installing"] as const;
+export const InstallStage = z.enum(installStages);
+export type InstallStage = z.infer<typeof InstallStage>;
+
+export const scanVerdicts = ["PASS", "WARN", "FAIL"] as const;
+export const ScanVerdict = z.enum(scanVerdicts);
+export type ScanVerdict = z.infer<typeof ScanVerdict>;
+
+export const findingSeverities = ["critical", "warning", "info"] as const;
+export const FindingSeverity = z.enum(findingSeverities);
+export type FindingSeverity = z.infer<typeof FindingSeverity>;
+
+export const installIdPattern = /^mkt-install-[a-z0-9-]+$/;
+export const importIdPattern = /^imp-[a-z0-9-]+$/;
+const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected a lowercase hex sha256");
+
+/** Fields every install event carries. */
+const installEventFields = {
+  installId: z.string().regex(installIdPattern),
+  tenantId: z.string().min(1),
+  packageId: z.string().min(1),
+  version: z.string().min(1),
+  occurredAt: z.iso.datetime({ offset: true }),
+};
+
+export const InstallRequested = z.object({
+  type: z.literal("InstallRequested"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  packageName: z.string(),
+  trustLevel: TrustLevel,
+  archive: z.object({
+    /** Path below the configured CDN base URL; never a full URL from a caller. */
+    path: z.string().min(1),
+    sha256: sha256Hex,
+    sizeBytes: z.number().int().nonnegative(),
+    /** Base64 Ed25519 signature over the archive's sha256 hex string; null when the version is unsigned. */
+    signature: z.string().nullable(),
+  }),
+  publisher: z.object({
+    id: z.string().min(1),
+    name: z.string(),
+    /** PEM (SPKI) Ed25519 public key from the catalog at request time; null when none is on file. */
+    publicKey: z.string().nullable(),
+  }),
+  conflict: z.object({
+    defaultStrategy: ConflictStrategy,
+    /** Artifact key → strategy; takes precedence over the default. */
+    overrides: z.record(z.string(), ConflictStrategy),
+  }),
+  dryRun: z.boolean(),
+  artifactCount: z.number().int().nonnegative(),
+  requestedBy: z.object({ userId: z.string().min(1), email: z.string() }),
+});
+
+export const SecurityScanStarted = z.object({
+  type: z.literal("SecurityScanStarted"),
+  ...installEventFields,
+  /** `Downloading` when the download begins, `Scanning` once the bytes are verified and the scan runs. */
+  phase: z.enum(["Downloading", "Scanning"]),
+});
+
+export const Finding = z.object({
+  ruleId: z.string().min(1),
+  severity: FindingSeverity,
+  file: z.string(),
+  message: z.string(),
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const SecurityScanCompleted = z.object({
+  type: z.literal("SecurityScanCompleted"),
+  ...installEventFields,
+  verdict: ScanVerdict,
+  findings: z.array(Finding),
+  /** The digest of the exact bytes that were scanned: the installer imports only bytes with this digest. */
+  archiveSha256: sha256Hex,
+});
+
+export const ImportStarted = z.object({
+  type: z.literal("ImportStarted"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  total: z.number().int().nonnegative(),
+  dryRun: z.boolean(),
+});
+
+export const ArtifactInstalled = z.object({
+  type: z.literal("ArtifactInstalled"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  key: z.string().min(1),
+  /** Key the artifact has in the tenant afterwards (differs from `key` when renamed). */
+  resultingKey: z.string().min(1),
+  action: ArtifactAction,
+  /** 1-based position of this artifact in the import. */
+  index: z.number().int().min(1),
+  total: z.number().int().min(1),
+});
+
+export const PlannedArtifact = z.object({
+  key: z.string(),
+  action: ArtifactAction,
+  resultingKey: z.string(),
+});
+export type PlannedArtifact = z.infer<typeof PlannedArtifact>;
+
+export const InstallSucceeded = z.object({
+  type: z.literal("InstallSucceeded"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  artifactsInstalled: z.number().int().nonnegative(),
+  conflictsResolved: z.number().int().nonnegative(),
+  completedAt: z.iso.datetime({ offset: true }),
+  dryRun: z.boolean(),
+  /** For a dry run: what each artifact would do. */
+  plan: z.array(PlannedArtifact).optional(),
+});
+
+export const InstallFailed = z.object({
+  type: z.literal("InstallFailed"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern).optional(),
+  stage: InstallStage,
+  error: z.string().min(1),
+  message: z.string(),
+  rolledBack: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const NotificationChannel = z.enum(["in-app", "email"]);
+export type NotificationChannel = z.infer<typeof NotificationChannel>;
+
+export const NotificationDelivered = z.object({
+  type: z.literal("NotificationDelivered"),
+  ...installEventFields,
+  channel: NotificationChannel,
+  recipient: z.string(),
+  notificationId: z.string(),
+  outcome: z.enum(["delivered", "failed"]),
+  error: z.string().optional(),
+});
+
+/** Every event type on `installhub.install-events.v1`, by its CloudEvents `ce_type`. */
+export const installEventSchemas = {
+  InstallRequested,
+  SecurityScanStarted,
+  SecurityScanCompleted,
+  ImportStarted,
+  ArtifactInstalled,
+  InstallSucceeded,
+  InstallFailed,
+  NotificationDelivered,
+} as const;
+
+export type InstallEventType = keyof typeof installEventSchemas;
+export const installEventTypes = Object.keys(installEventSchemas) as InstallEventType[];
+
+export const InstallEvent = z.discriminatedUnion("type", [
+  InstallRequested,
+  SecurityScanStarted,
+  SecurityScanCompleted,
+  ImportStarted,
+  ArtifactInstalled,
+  InstallSucceeded,
+  InstallFailed,
+  NotificationDelivered,
+]);
+export type InstallEvent = z.infer<typeof InstallEvent>;
+export type InstallEventOf<T extends InstallEventType> = Extract<InstallEvent, { type: T }>;
+
+/** Human descriptions used by the AsyncAPI document. */
+export const installEventDescriptions: Record<InstallEventType, string> = {
+  InstallRequested:
+    "The gateway accepted an install: resolved version, trust level, archive location and digest, conflict strategy, dry run, requesting user and the importId assigned up front.",
+  SecurityScanStarted: "The scanner began downloading the archive (phase Downloading) or scanning it (phase Scanning).",
+  SecurityScanCompleted: "The scanner's verdict (PASS, WARN or FAIL) with its findings, bound to the scanned bytes' sha256.",
+  ImportStarted: "The installer began importing: total artifact count.",
+  ArtifactInstalled: "One artifact was applied to the tenant: key, action, resulting key, index of total.",
+  InstallSucceeded: "Terminal: the import finished (or, for a dry run, was planned).",
+  InstallFailed: "Terminal: the install failed at a stage, with an error code, message and whether the tenant was rolled back.",
+  NotificationDelivered: "The notifier delivered (or failed to deliver) the outcome on one channel.",
+};

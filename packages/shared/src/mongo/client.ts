@@ -1,0 +1,34 @@
+import { type Db, type IndexDescription, MongoClient } from "mongodb";
+
+export interface MongoConnection {
+  client: MongoClient;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const { db, close } = await connectMongo(config.MONGO_URL, config.MONGO_DB);
+ */
+export async function connectMongo(url: string, dbName: string): Promise<MongoConnection> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true });
+  await client.connect();
+  return { client, db: client.db(dbName), close: () => client.close() };
+}
+
+/** Collection name → indexes it needs. */
+export type IndexPlan = Record<string, IndexDescription[]>;
+
+/**
+ * Creates the indexes of a plan. Creating an index that already exists with the same options is a
+ * no-op in MongoDB and FerretDB, so running it at every start (and twice) is harmless.
+ */
+export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
+  for (const [collection, indexes] of Object.entries(plan)) {
+    if (indexes.length > 0) await db.collection(collection).createIndexes(indexes);
+  }
+}
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return (error as { code?: number } | undefined)?.code === 11000;
+}

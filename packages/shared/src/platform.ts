@@ -1,0 +1,50 @@
+import type { Kafka } from "kafkajs";
+import { baseConfigSchema, type BaseConfig } from "./config.ts";
+import { EventCodec } from "./events/codec.ts";
+import { createKafka } from "./kafka/client.ts";
+import { createEventPublisher, type EventPublisher } from "./kafka/publisher.ts";
+import { ensureTopics, installTopics } from "./kafka/topics.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { connectMongo, type MongoConnection } from "./mongo/client.ts";
+import { dependencyChecks, type ReadinessCheck } from "./ops/health.ts";
+
+export { baseConfigSchema };
+
+/** What every service connects to at start: Kafka (topics, publisher), the registry (codec) and MongoDB. */
+export interface Platform {
+  logger: Logger;
+  kafka: Kafka;
+  codec: EventCodec;
+  publisher: EventPublisher;
+  mongo: MongoConnection;
+  readinessChecks: Record<string, ReadinessCheck>;
+  /** Disconnects the publisher and MongoDB; consumers are stopped by their owners first. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const platform = await connectPlatform("scanner", config);
+ * await platform.publisher.publish(event);
+ */
+export async function connectPlatform(service: string, config: BaseConfig, logger?: Logger): Promise<Platform> {
+  const log = logger ?? createLogger(service, config.LOG_LEVEL);
+  const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID_PREFIX}-${service}`, log);
+  await ensureTopics(kafka, installTopics(config));
+  const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
+  await codec.register();
+  const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source: `installhub/${service}` });
+  const mongo = await connectMongo(config.MONGO_URL, config.MONGO_DB);
+  return {
+    logger: log,
+    kafka,
+    codec,
+    publisher,
+    mongo,
+    readinessChecks: dependencyChecks({ kafka, registryUrl: config.SCHEMA_REGISTRY_URL, db: mongo.db }),
+    async close() {
+      await publisher.disconnect();
+      await mongo.close();
+    },
+  };
+}
