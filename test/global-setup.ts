@@ -10,7 +10,9 @@ import { resolve } from "node:path";
  */
 export default async function setup(): Promise<() => Promise<void>> {
   if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL && process.env.MONGO_URL) {
-    console.log(`[test infra] using the environment: ${process.env.KAFKA_BROKERS}, ${process.env.SCHEMA_REGISTRY_URL}, ${process.env.MONGO_URL}`);
+    console.log(
+      `[test infra] using the environment: ${process.env.KAFKA_BROKERS}, ${process.env.SCHEMA_REGISTRY_URL}, ${process.env.MONGO_URL}`,
+    );
     return async () => {};
   }
   if (await dockerAnswers()) {
@@ -21,15 +23,29 @@ export default async function setup(): Promise<() => Promise<void>> {
     return containers.stop;
   }
   const root = resolve(import.meta.dirname, "..");
-  console.log("[test infra] no Docker engine; using the local infrastructure (infra/infra.sh up)");
-  execFileSync("bash", [resolve(root, "infra/infra.sh"), "up"], { stdio: "inherit" });
+  const infra = (command: string) =>
+    execFileSync("bash", [resolve(root, "infra/infra.sh"), command], { stdio: "inherit" });
+  const alreadyUp = (() => {
+    try {
+      execFileSync("bash", [resolve(root, "infra/infra.sh"), "status"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  console.log(
+    `[test infra] no Docker engine; using the local infrastructure (infra/infra.sh, ${alreadyUp ? "already running" : "starting it"})`,
+  );
+  if (!alreadyUp) infra("up");
   Object.assign(process.env, {
     KAFKA_BROKERS: "127.0.0.1:9092",
     SCHEMA_REGISTRY_URL: "http://127.0.0.1:8081/apis/ccompat/v7",
     MONGO_URL: "mongodb://127.0.0.1:27017/",
   });
-  // The local infrastructure outlives the test run: `pnpm test` / .ci/run decide when it stops.
-  return async () => {};
+  // Leave the machine as it was found: stop only what this run started.
+  return async () => {
+    if (!alreadyUp) infra("down");
+  };
 }
 
 async function dockerAnswers(): Promise<boolean> {

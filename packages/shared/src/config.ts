@@ -16,7 +16,10 @@ export const baseConfigSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
   SCHEMA_REGISTRY_URL: z.url().default("http://127.0.0.1:8081/apis/ccompat/v7"),
-  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, "expected a mongodb:// URL").default("mongodb://127.0.0.1:27017/"),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, "expected a mongodb:// URL")
+    .default("mongodb://127.0.0.1:27017/"),
   MONGO_DB: z.string().min(1).default("installhub"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Port of the service's /healthz, /readyz and /metrics endpoints (the gateway serves them on its API port). */

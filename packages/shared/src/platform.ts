@@ -1,5 +1,5 @@
 import type { Kafka } from "kafkajs";
-import { baseConfigSchema, type BaseConfig } from "./config.ts";
+import { type BaseConfig, baseConfigSchema } from "./config.ts";
 import { EventCodec } from "./events/codec.ts";
 import { createKafka } from "./kafka/client.ts";
 import { createEventPublisher, type EventPublisher } from "./kafka/publisher.ts";
@@ -27,13 +27,22 @@ export interface Platform {
  * const platform = await connectPlatform("scanner", config);
  * await platform.publisher.publish(event);
  */
-export async function connectPlatform(service: string, config: BaseConfig, logger?: Logger): Promise<Platform> {
+export async function connectPlatform(
+  service: string,
+  config: BaseConfig,
+  logger?: Logger,
+): Promise<Platform> {
   const log = logger ?? createLogger(service, config.LOG_LEVEL);
   const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID_PREFIX}-${service}`, log);
   await ensureTopics(kafka, installTopics(config));
   const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
   await codec.register();
-  const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source: `installhub/${service}` });
+  const publisher = await createEventPublisher({
+    kafka,
+    codec,
+    topic: config.INSTALL_EVENTS_TOPIC,
+    source: `installhub/${service}`,
+  });
   const mongo = await connectMongo(config.MONGO_URL, config.MONGO_DB);
   return {
     logger: log,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, baseConfigSchema, parseConfig } from "../src/index.ts";
+import { baseConfigSchema, ConfigError, parseConfig } from "../src/index.ts";
 
 describe("config", () => {
   it("defaults to the local infrastructure on loopback", () => {
@@ -10,7 +10,8 @@ describe("config", () => {
   });
 
   it("names the variable and the reason for a bad value", () => {
-    const attempt = () => parseConfig(baseConfigSchema, { KAFKA_TOPIC_PARTITIONS: "zero", MONGO_URL: "http://x" });
+    const attempt = () =>
+      parseConfig(baseConfigSchema, { KAFKA_TOPIC_PARTITIONS: "zero", MONGO_URL: "http://x" });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();

@@ -3,19 +3,23 @@ import { fileURLToPath } from "node:url";
 import { type IHeaders, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  EventCodec,
-  type InstallEventOf,
-  PermanentError,
   createEventPublisher,
   createLogger,
+  EventCodec,
   ensureTopics,
+  type InstallEventOf,
   installTopics,
+  PermanentError,
   runConsumer,
 } from "../src/index.ts";
 import { exampleEvents, isolatedConfig, uniqueId, waitFor } from "../src/testing/index.ts";
 
 const config = isolatedConfig("consumer");
-const kafka = new Kafka({ brokers: config.KAFKA_BROKERS, clientId: "consumer-test", logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  brokers: config.KAFKA_BROKERS,
+  clientId: "consumer-test",
+  logLevel: logLevel.NOTHING,
+});
 const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
 const logger = createLogger("consumer-test", "silent");
 const fastRetry = { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
@@ -36,7 +40,8 @@ async function readDlq(tenantId: string, count: number) {
   await consumer.subscribe({ topic: config.DLQ_TOPIC, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      if (message.key?.toString() === tenantId) seen.push({ key: tenantId, value: message.value, headers: message.headers ?? {} });
+      if (message.key?.toString() === tenantId)
+        seen.push({ key: tenantId, value: message.value, headers: message.headers ?? {} });
     },
   });
   await waitFor(() => seen.length >= count, { what: "DLQ messages" });
@@ -49,15 +54,33 @@ describe("consumer runner", () => {
     const tenantId = uniqueId("tenant");
     const groupId = uniqueId("group");
     const handled: number[] = [];
-    const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source: "test" });
+    const publisher = await createEventPublisher({
+      kafka,
+      codec,
+      topic: config.INSTALL_EVENTS_TOPIC,
+      source: "test",
+    });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: config.INSTALL_EVENTS_TOPIC, messages: [{ key: tenantId, value: "not wire format", headers: { ce_type: "ImportStarted" } }] });
+    await producer.send({
+      topic: config.INSTALL_EVENTS_TOPIC,
+      messages: [{ key: tenantId, value: "not wire format", headers: { ce_type: "ImportStarted" } }],
+    });
     await publisher.publish(started(tenantId, 7));
 
     const running = await runConsumer({
-      kafka, codec, logger, groupId, topic: config.INSTALL_EVENTS_TOPIC, dlqTopic: config.DLQ_TOPIC, retry: fastRetry,
-      handlers: { ImportStarted: async (event) => { if (event.tenantId === tenantId) handled.push(event.total); } },
+      kafka,
+      codec,
+      logger,
+      groupId,
+      topic: config.INSTALL_EVENTS_TOPIC,
+      dlqTopic: config.DLQ_TOPIC,
+      retry: fastRetry,
+      handlers: {
+        ImportStarted: async (event) => {
+          if (event.tenantId === tenantId) handled.push(event.total);
+        },
+      },
     });
     await waitFor(() => handled.includes(7), { what: "the next message handled" });
     await running.stop();
@@ -76,12 +99,23 @@ describe("consumer runner", () => {
   it("retries a failing handler with backoff, then dead-letters it after the last attempt", async () => {
     const tenantId = uniqueId("tenant");
     const attempts: number[] = [];
-    const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source: "test" });
+    const publisher = await createEventPublisher({
+      kafka,
+      codec,
+      topic: config.INSTALL_EVENTS_TOPIC,
+      source: "test",
+    });
     await publisher.publish([started(tenantId, 1), started(tenantId, 2)]);
     await publisher.disconnect();
     const handledAfter: number[] = [];
     const running = await runConsumer({
-      kafka, codec, logger, groupId: uniqueId("group"), topic: config.INSTALL_EVENTS_TOPIC, dlqTopic: config.DLQ_TOPIC, retry: fastRetry,
+      kafka,
+      codec,
+      logger,
+      groupId: uniqueId("group"),
+      topic: config.INSTALL_EVENTS_TOPIC,
+      dlqTopic: config.DLQ_TOPIC,
+      retry: fastRetry,
       handlers: {
         ImportStarted: async (event, context) => {
           if (event.tenantId !== tenantId) return;
@@ -106,12 +140,30 @@ describe("consumer runner", () => {
   it("does not retry a PermanentError", async () => {
     const tenantId = uniqueId("tenant");
     let calls = 0;
-    const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source: "test" });
+    const publisher = await createEventPublisher({
+      kafka,
+      codec,
+      topic: config.INSTALL_EVENTS_TOPIC,
+      source: "test",
+    });
     await publisher.publish(started(tenantId, 3));
     await publisher.disconnect();
     const running = await runConsumer({
-      kafka, codec, logger, groupId: uniqueId("group"), topic: config.INSTALL_EVENTS_TOPIC, dlqTopic: config.DLQ_TOPIC, retry: fastRetry,
-      handlers: { ImportStarted: async (event) => { if (event.tenantId === tenantId) { calls++; throw new PermanentError("invalid artifact"); } } },
+      kafka,
+      codec,
+      logger,
+      groupId: uniqueId("group"),
+      topic: config.INSTALL_EVENTS_TOPIC,
+      dlqTopic: config.DLQ_TOPIC,
+      retry: fastRetry,
+      handlers: {
+        ImportStarted: async (event) => {
+          if (event.tenantId === tenantId) {
+            calls++;
+            throw new PermanentError("invalid artifact");
+          }
+        },
+      },
     });
     const [dead] = await readDlq(tenantId, 1);
     await running.stop();
@@ -122,17 +174,37 @@ describe("consumer runner", () => {
   it("delivers a message again after a consumer was killed before committing", async () => {
     const tenantId = uniqueId("tenant");
     const groupId = uniqueId("group");
-    const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source: "test" });
+    const publisher = await createEventPublisher({
+      kafka,
+      codec,
+      topic: config.INSTALL_EVENTS_TOPIC,
+      source: "test",
+    });
     await publisher.publish(started(tenantId, 42));
     await publisher.disconnect();
 
-    const child = spawn(process.execPath, [fileURLToPath(new URL("./fixtures/crashing-consumer.ts", import.meta.url))], {
-      env: { ...process.env, KAFKA_BROKERS: config.KAFKA_BROKERS.join(","), TOPIC: config.INSTALL_EVENTS_TOPIC, DLQ: config.DLQ_TOPIC, GROUP_ID: groupId, TENANT_ID: tenantId },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL("./fixtures/crashing-consumer.ts", import.meta.url))],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: config.KAFKA_BROKERS.join(","),
+          TOPIC: config.INSTALL_EVENTS_TOPIC,
+          DLQ: config.DLQ_TOPIC,
+          GROUP_ID: groupId,
+          TENANT_ID: tenantId,
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let output = "";
-    child.stdout.on("data", (chunk) => { output += chunk; });
-    const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    const exit = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
     expect(exit).toBe("SIGKILL");
     const seen = JSON.parse(output.trim()) as { partition: number; offset: string };
 
@@ -144,14 +216,26 @@ describe("consumer runner", () => {
 
     const again: { total: number; offset: string }[] = [];
     const survivor = await runConsumer({
-      kafka, codec, logger, groupId, topic: config.INSTALL_EVENTS_TOPIC, dlqTopic: config.DLQ_TOPIC, sessionTimeoutMs: 6000,
-      handlers: { ImportStarted: async (event, context) => { if (event.tenantId === tenantId) again.push({ total: event.total, offset: context.offset }); } },
+      kafka,
+      codec,
+      logger,
+      groupId,
+      topic: config.INSTALL_EVENTS_TOPIC,
+      dlqTopic: config.DLQ_TOPIC,
+      sessionTimeoutMs: 6000,
+      handlers: {
+        ImportStarted: async (event, context) => {
+          if (event.tenantId === tenantId) again.push({ total: event.total, offset: context.offset });
+        },
+      },
     });
     await waitFor(() => again.length > 0, { what: "redelivery", timeoutMs: 60_000 });
     await survivor.stop();
     expect(again).toEqual([{ total: 42, offset: seen.offset }]);
     const [after] = await admin.fetchOffsets({ groupId, topics: [config.INSTALL_EVENTS_TOPIC] });
-    expect(after!.partitions.find((p) => p.partition === seen.partition)!.offset).toBe((BigInt(seen.offset) + 1n).toString());
+    expect(after!.partitions.find((p) => p.partition === seen.partition)!.offset).toBe(
+      (BigInt(seen.offset) + 1n).toString(),
+    );
     await admin.disconnect();
   });
 });

@@ -1,11 +1,11 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  EventCodec,
-  type InstallEvent,
   createEventPublisher,
+  EventCodec,
   ensureTopics,
   eventJsonSchema,
+  type InstallEvent,
   installEventTypes,
   installTopics,
   subjectFor,
@@ -13,7 +13,11 @@ import {
 import { exampleEvents, isolatedConfig, uniqueId, waitFor } from "../src/testing/index.ts";
 
 const config = isolatedConfig("contracts");
-const kafka = new Kafka({ brokers: config.KAFKA_BROKERS, clientId: "contracts-test", logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  brokers: config.KAFKA_BROKERS,
+  clientId: "contracts-test",
+  logLevel: logLevel.NOTHING,
+});
 const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
 
 beforeAll(async () => {
@@ -23,10 +27,17 @@ beforeAll(async () => {
 
 describe("event contracts on Kafka and the Schema Registry", () => {
   it("round-trips every event type through Kafka and the registry unchanged", async () => {
-    const events = Object.values(exampleEvents({ installId: uniqueId("mkt-install"), tenantId: uniqueId("tenant") }));
+    const events = Object.values(
+      exampleEvents({ installId: uniqueId("mkt-install"), tenantId: uniqueId("tenant") }),
+    );
     expect(events.map((event) => event.type).sort()).toEqual([...installEventTypes].sort());
 
-    const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source: "installhub/test" });
+    const publisher = await createEventPublisher({
+      kafka,
+      codec,
+      topic: config.INSTALL_EVENTS_TOPIC,
+      source: "installhub/test",
+    });
     await publisher.publish(events);
     await publisher.disconnect();
 
@@ -37,7 +48,9 @@ describe("event contracts on Kafka and the Schema Registry", () => {
     await consumer.run({
       eachMessage: async ({ message }) => {
         const value = message.value!;
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        );
         received.push({ event: await codec.decode(value), headers, schemaId: value.readInt32BE(1) });
       },
     });
@@ -68,14 +81,19 @@ describe("event contracts on Kafka and the Schema Registry", () => {
     const again = await new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC).register();
     expect(new Map(again)).toEqual(first);
     for (const type of installEventTypes) {
-      const response = await fetch(`${config.SCHEMA_REGISTRY_URL}/config/${subjectFor(config.INSTALL_EVENTS_TOPIC, type)}`);
+      const response = await fetch(
+        `${config.SCHEMA_REGISTRY_URL}/config/${subjectFor(config.INSTALL_EVENTS_TOPIC, type)}`,
+      );
       expect(await response.json()).toEqual({ compatibilityLevel: "BACKWARD" });
     }
   });
 
   it("refuses an incompatible schema change and accepts a compatible one", async () => {
     const subject = subjectFor(config.INSTALL_EVENTS_TOPIC, "InstallFailed");
-    const current = eventJsonSchema("InstallFailed") as { properties: Record<string, unknown>; required: string[] };
+    const current = eventJsonSchema("InstallFailed") as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
     const post = (schema: unknown) =>
       fetch(`${config.SCHEMA_REGISTRY_URL}/subjects/${subject}/versions`, {
         method: "POST",
@@ -83,7 +101,11 @@ describe("event contracts on Kafka and the Schema Registry", () => {
         body: JSON.stringify({ schemaType: "JSON", schema: JSON.stringify(schema) }),
       });
 
-    const breaking = { ...current, properties: { ...current.properties, retryable: { type: "boolean" } }, required: [...current.required, "retryable"] };
+    const breaking = {
+      ...current,
+      properties: { ...current.properties, retryable: { type: "boolean" } },
+      required: [...current.required, "retryable"],
+    };
     const refused = await post(breaking);
     expect(refused.status).toBe(409);
 

@@ -14,7 +14,10 @@ describe("MongoDB index bootstrap", () => {
     expect(names.filter((name) => name === "tenant_key")).toHaveLength(1);
 
     await connection.db.collection("things").insertOne({ tenantId: "t", key: "k" });
-    const duplicate = await connection.db.collection("things").insertOne({ tenantId: "t", key: "k" }).catch((error) => error);
+    const duplicate = await connection.db
+      .collection("things")
+      .insertOne({ tenantId: "t", key: "k" })
+      .catch((error) => error);
     expect(isDuplicateKeyError(duplicate)).toBe(true);
   });
 });

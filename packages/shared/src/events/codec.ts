@@ -1,5 +1,10 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
-import { type InstallEvent, InstallEvent as InstallEventSchema, type InstallEventType, installEventTypes } from "./contracts.ts";
+import {
+  type InstallEvent,
+  InstallEvent as InstallEventSchema,
+  type InstallEventType,
+  installEventTypes,
+} from "./contracts.ts";
 import { eventJsonSchema, subjectFor } from "./json-schema.ts";
 
 /**

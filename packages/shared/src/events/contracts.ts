@@ -194,11 +194,14 @@ export type InstallEventOf<T extends InstallEventType> = Extract<InstallEvent, {
 export const installEventDescriptions: Record<InstallEventType, string> = {
   InstallRequested:
     "The gateway accepted an install: resolved version, trust level, archive location and digest, conflict strategy, dry run, requesting user and the importId assigned up front.",
-  SecurityScanStarted: "The scanner began downloading the archive (phase Downloading) or scanning it (phase Scanning).",
-  SecurityScanCompleted: "The scanner's verdict (PASS, WARN or FAIL) with its findings, bound to the scanned bytes' sha256.",
+  SecurityScanStarted:
+    "The scanner began downloading the archive (phase Downloading) or scanning it (phase Scanning).",
+  SecurityScanCompleted:
+    "The scanner's verdict (PASS, WARN or FAIL) with its findings, bound to the scanned bytes' sha256.",
   ImportStarted: "The installer began importing: total artifact count.",
   ArtifactInstalled: "One artifact was applied to the tenant: key, action, resulting key, index of total.",
   InstallSucceeded: "Terminal: the import finished (or, for a dry run, was planned).",
-  InstallFailed: "Terminal: the install failed at a stage, with an error code, message and whether the tenant was rolled back.",
+  InstallFailed:
+    "Terminal: the install failed at a stage, with an error code, message and whether the tenant was rolled back.",
   NotificationDelivered: "The notifier delivered (or failed to deliver) the outcome on one channel.",
 };

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from "kafkajs";
+import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import type { Logger } from "../logger.ts";
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {

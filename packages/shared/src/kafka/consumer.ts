@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
+import {
+  type Consumer,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
 import { z } from "zod";
 import { readCloudEventAttributes } from "../events/cloudevents.ts";
 import type { EventCodec } from "../events/codec.ts";
@@ -69,7 +76,11 @@ function isUndecodable(error: unknown): boolean {
   if (error instanceof z.ZodError) return true;
   const name = (error as Error | undefined)?.name ?? "";
   const status = (error as { status?: number } | undefined)?.status;
-  return name === "ConfluentSchemaRegistryArgumentError" || name === "ConfluentSchemaRegistryValidationError" || status === 404;
+  return (
+    name === "ConfluentSchemaRegistryArgumentError" ||
+    name === "ConfluentSchemaRegistryValidationError" ||
+    status === 404
+  );
 }
 
 function describe(error: unknown): string {
@@ -97,14 +108,24 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     heartbeatInterval: 3_000,
     retry: { retries: 10 },
   });
-  const dlqProducer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const dlqProducer: Producer = options.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   let stopping = false;
   const group = options.groupId;
 
   await Promise.all([consumer.connect(), dlqProducer.connect()]);
   await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
 
-  const sendToDlq = async (message: KafkaMessage, partition: number, reason: string, error: string, attempts: number) => {
+  const sendToDlq = async (
+    message: KafkaMessage,
+    partition: number,
+    reason: string,
+    error: string,
+    attempts: number,
+  ) => {
     await dlqProducer.send({
       topic: options.dlqTopic,
       acks: -1,
@@ -182,7 +203,13 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
           const permanent = error instanceof PermanentError;
           if (permanent || attempt >= policy.attempts) {
             eventLog.error({ err: error, attempt }, "handler failed for good; message sent to the DLQ");
-            await sendToDlq(message, partition, permanent ? "permanent-error" : "retries-exhausted", describe(error), attempt);
+            await sendToDlq(
+              message,
+              partition,
+              permanent ? "permanent-error" : "retries-exhausted",
+              describe(error),
+              attempt,
+            );
             await commit(partition, message.offset);
             return;
           }

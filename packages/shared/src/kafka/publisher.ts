@@ -1,4 +1,4 @@
-import { type Kafka, type Producer, CompressionTypes } from "kafkajs";
+import { CompressionTypes, type Kafka, Partitioners, type Producer } from "kafkajs";
 import { cloudEventHeaders } from "../events/cloudevents.ts";
 import type { EventCodec } from "../events/codec.ts";
 import type { InstallEvent } from "../events/contracts.ts";
@@ -23,6 +23,9 @@ export async function createEventPublisher(options: {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // Bounded, so a caller learns within seconds that Kafka cannot take an event (the gateway answers
+    // 503) instead of the event being delivered long after the caller gave up.
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
   });
   await producer.connect();

@@ -7,7 +7,11 @@ import { metricsRegistry } from "../metrics.ts";
 export type ReadinessCheck = () => Promise<void>;
 
 /** Kafka, registry and MongoDB must answer for a service to be ready. */
-export function dependencyChecks(deps: { kafka: Kafka; registryUrl: string; db: Db }): Record<string, ReadinessCheck> {
+export function dependencyChecks(deps: {
+  kafka: Kafka;
+  registryUrl: string;
+  db: Db;
+}): Record<string, ReadinessCheck> {
   return {
     kafka: async () => {
       const admin = deps.kafka.admin();
@@ -46,7 +50,10 @@ export function opsRoutes(checks: Record<string, ReadinessCheck>): Hono {
       }),
     );
     const ready = results.every(([, result]) => result === "ok");
-    return c.json({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) }, ready ? 200 : 503);
+    return c.json(
+      { status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) },
+      ready ? 200 : 503,
+    );
   });
   app.get("/metrics", async (c) =>
     c.body(await metricsRegistry.metrics(), 200, { "content-type": metricsRegistry.contentType }),
@@ -57,12 +64,18 @@ export function opsRoutes(checks: Record<string, ReadinessCheck>): Hono {
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
+    ),
   ]);
 }
 
 /** Serves the ops routes of a worker service on loopback; resolves with the bound port. */
-export function serveOps(app: Hono, port: number, hostname = "127.0.0.1"): Promise<{ port: number; close(): Promise<void> }> {
+export function serveOps(
+  app: Hono,
+  port: number,
+  hostname = "127.0.0.1",
+): Promise<{ port: number; close(): Promise<void> }> {
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname }, (info) =>
       resolve({

@@ -1,4 +1,7 @@
+export * from "./collector.ts";
 export * from "./events.ts";
+export * from "./marketplace.ts";
+
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type BaseConfig, baseConfigSchema, parseConfig } from "../config.ts";
@@ -41,7 +44,11 @@ export async function waitFor<T>(
  * KAFKA_BROKERS, SCHEMA_REGISTRY_URL and MONGO_URL), with per-test topics and database when asked.
  */
 export function testConfig(overrides: Partial<Record<keyof BaseConfig, string>> = {}): BaseConfig {
-  return parseConfig(baseConfigSchema, { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", ...overrides });
+  return parseConfig(baseConfigSchema, {
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    ...overrides,
+  });
 }
 
 /** Topic names and a database of their own for one test file. */

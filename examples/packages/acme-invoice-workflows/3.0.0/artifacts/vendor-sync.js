@@ -1,0 +1,4 @@
+// Vendor sync 3.0.0: maps vendor records to the tenant's supplier list.
+export function mapVendor(vendor) {
+  return { id: vendor.id, name: vendor.name.trim(), country: vendor.country ?? "unknown" };
+}

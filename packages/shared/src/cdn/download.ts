@@ -1,0 +1,132 @@
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** Why a download failed for good; transient trouble (5xx, reset, timeout) is retried before this. */
+export type DownloadFailure = "ArchiveNotFound" | "ArchiveTooLarge" | "DownloadFailed";
+
+export class DownloadError extends Error {
+  readonly code: DownloadFailure;
+  readonly attempts: number;
+  constructor(code: DownloadFailure, message: string, attempts: number) {
+    super(message);
+    this.name = "DownloadError";
+    this.code = code;
+    this.attempts = attempts;
+  }
+}
+
+export interface DownloadOptions {
+  /** The configured CDN base URL; archives are only ever fetched below it. */
+  baseUrl: string;
+  /** The catalog's archive path, relative to the base URL. */
+  path: string;
+  maxBytes: number;
+  /** Per attempt: connecting and receiving the whole body. */
+  timeoutMs: number;
+  attempts?: number;
+  initialBackoffMs?: number;
+  /** Called before each retry; consumers use it to heartbeat. */
+  onRetry?: (attempt: number, reason: string) => void | Promise<void>;
+}
+
+export interface DownloadedArchive {
+  bytes: Buffer;
+  sha256: string;
+  attempts: number;
+}
+
+/** Resolves a catalog path below the base URL, refusing anything that would leave it. */
+export function archiveUrl(baseUrl: string, path: string): URL {
+  const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+  if (
+    /^[a-z][a-z0-9+.-]*:/i.test(path) ||
+    path.startsWith("/") ||
+    path.startsWith("\\") ||
+    path.split(/[\\/]/).includes("..")
+  ) {
+    throw new DownloadError(
+      "DownloadFailed",
+      `archive path ${JSON.stringify(path)} is not a relative path below the CDN`,
+      0,
+    );
+  }
+  const url = new URL(path, base);
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
+    throw new DownloadError(
+      "DownloadFailed",
+      `archive path ${JSON.stringify(path)} leaves the CDN base URL`,
+      0,
+    );
+  }
+  return url;
+}
+
+/**
+ * Streams an archive from the CDN with a size cap and a timeout per attempt, hashing as it goes.
+ * 5xx answers, resets and timeouts are retried with bounded exponential backoff; 404 and an archive
+ * over the cap are final.
+ *
+ * @example
+ * const { bytes, sha256 } = await downloadArchive({ baseUrl: config.PUBLICHUB_CDN_URL, path, maxBytes, timeoutMs });
+ */
+export async function downloadArchive(options: DownloadOptions): Promise<DownloadedArchive> {
+  const url = archiveUrl(options.baseUrl, options.path);
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { bytes, sha256 } = await fetchOnce(url, options);
+      return { bytes, sha256, attempts: attempt };
+    } catch (error) {
+      if (error instanceof DownloadError && error.code !== "DownloadFailed") {
+        throw new DownloadError(error.code, error.message, attempt);
+      }
+      const reason = (error as Error).message;
+      if (attempt >= attempts) {
+        throw new DownloadError(
+          "DownloadFailed",
+          `download of ${options.path} failed after ${attempt} attempts: ${reason}`,
+          attempt,
+        );
+      }
+      await options.onRetry?.(attempt, reason);
+      await sleep(Math.min(5000, (options.initialBackoffMs ?? 250) * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+async function fetchOnce(url: URL, options: DownloadOptions): Promise<{ bytes: Buffer; sha256: string }> {
+  const response = await fetch(url, { redirect: "error", signal: AbortSignal.timeout(options.timeoutMs) });
+  if (response.status === 404 || response.status === 410) {
+    await response.body?.cancel();
+    throw new DownloadError(
+      "ArchiveNotFound",
+      `the CDN has no archive at ${options.path} (HTTP ${response.status})`,
+      1,
+    );
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw new Error(`CDN answered HTTP ${response.status}`);
+  }
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > options.maxBytes) {
+    await response.body.cancel();
+    throw new DownloadError(
+      "ArchiveTooLarge",
+      `archive is ${declared} bytes, over the ${options.maxBytes}-byte limit`,
+      1,
+    );
+  }
+  const hash = createHash("sha256");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > options.maxBytes) {
+      throw new DownloadError("ArchiveTooLarge", `archive exceeds the ${options.maxBytes}-byte limit`, 1);
+    }
+    hash.update(chunk);
+    chunks.push(Buffer.from(chunk));
+  }
+  return { bytes: Buffer.concat(chunks), sha256: hash.digest("hex") };
+}

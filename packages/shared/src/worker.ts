@@ -1,0 +1,67 @@
+import type { BaseConfig } from "./config.ts";
+import { type EventHandlers, type RetryPolicy, type RunningConsumer, runConsumer } from "./kafka/consumer.ts";
+import type { Logger } from "./logger.ts";
+import { ensureIndexes, type IndexPlan } from "./mongo/client.ts";
+import { opsRoutes, serveOps } from "./ops/health.ts";
+import { connectPlatform, type Platform } from "./platform.ts";
+
+export interface WorkerOptions {
+  /** Service name: `installhub/<name>` is the events' `ce_source`, `installhub-<name>` the consumer group. */
+  name: string;
+  config: BaseConfig;
+  indexes?: IndexPlan;
+  /** Builds the handlers once the platform is connected (they need its publisher and database). */
+  handlers: (platform: Platform) => EventHandlers | Promise<EventHandlers>;
+  groupId?: string;
+  retry?: RetryPolicy;
+  logger?: Logger;
+  sessionTimeoutMs?: number;
+}
+
+export interface RunningWorker {
+  platform: Platform;
+  consumer: RunningConsumer;
+  /** Port of /healthz, /readyz and /metrics, when OPS_PORT is set. */
+  opsPort: number | undefined;
+  /** Stops consuming (in-flight handler finishes and commits), then closes every connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an event-driven service: connects Kafka, the registry and MongoDB, ensures its indexes,
+ * runs its consumer group and serves its ops endpoints.
+ *
+ * @example
+ * const worker = await startWorker({ name: "scanner", config, indexes, handlers: (p) => scannerHandlers(p) });
+ * stopOnSignals(worker.platform.logger, worker.stop);
+ */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const platform = await connectPlatform(options.name, options.config, options.logger);
+  if (options.indexes) await ensureIndexes(platform.mongo.db, options.indexes);
+  const consumer = await runConsumer({
+    kafka: platform.kafka,
+    codec: platform.codec,
+    topic: options.config.INSTALL_EVENTS_TOPIC,
+    dlqTopic: options.config.DLQ_TOPIC,
+    groupId: options.groupId ?? `installhub-${options.name}`,
+    handlers: await options.handlers(platform),
+    logger: platform.logger,
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+  });
+  const ops =
+    options.config.OPS_PORT === undefined
+      ? undefined
+      : await serveOps(opsRoutes(platform.readinessChecks), options.config.OPS_PORT);
+  platform.logger.info({ opsPort: ops?.port }, `${options.name} started`);
+  return {
+    platform,
+    consumer,
+    opsPort: ops?.port,
+    async stop() {
+      await consumer.stop();
+      await ops?.close();
+      await platform.close();
+    },
+  };
+}
