@@ -1,4 +1,4 @@
-import type { Kafka } from "kafkajs";
+import type { ISocketFactory, Kafka } from "kafkajs";
 import { type BaseConfig, baseConfigSchema } from "./config.ts";
 import { EventCodec } from "./events/codec.ts";
 import { createKafka } from "./kafka/client.ts";
@@ -31,9 +31,15 @@ export async function connectPlatform(
   service: string,
   config: BaseConfig,
   logger?: Logger,
+  options: { socketFactory?: ISocketFactory } = {},
 ): Promise<Platform> {
   const log = logger ?? createLogger(service, config.LOG_LEVEL);
-  const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID_PREFIX}-${service}`, log);
+  const kafka = createKafka(
+    config.KAFKA_BROKERS,
+    `${config.KAFKA_CLIENT_ID_PREFIX}-${service}`,
+    log,
+    options.socketFactory,
+  );
   await ensureTopics(kafka, installTopics(config));
   const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
   await codec.register();

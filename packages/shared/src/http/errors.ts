@@ -14,6 +14,7 @@ export const errorStatus = {
   NotificationNotFound: 404,
   NotFound: 404,
   IdempotencyKeyReused: 422,
+  IdempotencyKeyInFlight: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   ServiceUnavailable: 503,

@@ -1,4 +1,4 @@
-import { Kafka, type LogEntry, logLevel } from "kafkajs";
+import { type ISocketFactory, Kafka, type LogEntry, logLevel } from "kafkajs";
 import type { Logger } from "../logger.ts";
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -8,8 +8,16 @@ const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
-/** A kafkajs client whose own log lines go through our pino logger. */
-export function createKafka(brokers: string[], clientId: string, logger: Logger): Kafka {
+/**
+ * A kafkajs client whose own log lines go through our pino logger. `socketFactory` replaces how broker
+ * connections are opened (tests use it to cut the client off from a broker that keeps running).
+ */
+export function createKafka(
+  brokers: string[],
+  clientId: string,
+  logger: Logger,
+  socketFactory?: ISocketFactory,
+): Kafka {
   const kafkaLogger = logger.child({ component: "kafkajs" });
   return new Kafka({
     clientId,
@@ -17,6 +25,7 @@ export function createKafka(brokers: string[], clientId: string, logger: Logger)
     connectionTimeout: 3000,
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: logLevel.WARN,
+    ...(socketFactory ? { socketFactory } : {}),
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
