@@ -1,3 +1,4 @@
+export * from "./asyncapi.ts";
 export * from "./cloudevents.ts";
 export * from "./codec.ts";
 export * from "./contracts.ts";
