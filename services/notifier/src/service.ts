@@ -1,7 +1,51 @@
-import { type Logger, type RunningWorker, startWorker } from "@installhub/shared";
+import {
+  type IndexPlan,
+  type Logger,
+  notificationIndexes,
+  type RunningWorker,
+  startWorker,
+} from "@installhub/shared";
 import type { NotifierConfig } from "./config.ts";
+import { emailOutboxIndexes } from "./data-access/email-outbox.ts";
+import type { DeliveryDeps } from "./delivery/deps.ts";
+import { createSmtpSender } from "./delivery/smtp-sender.ts";
+import { installEventHandlers } from "./entry-points/install-events.ts";
+import { type OutboxSweeper, startOutboxSweeper } from "./entry-points/outbox-sweeper.ts";
 
-/** Starts the notifier: its consumer group on the install events and its ops endpoints. */
-export function startNotifier(config: NotifierConfig, logger?: Logger): Promise<RunningWorker> {
-  return startWorker({ name: "notifier", config, logger, handlers: () => ({}) });
+export interface RunningNotifier extends RunningWorker {
+  sweeper: OutboxSweeper;
+}
+
+/**
+ * Starts the notifier: its consumer group on the install events (in-app notification and e-mail for
+ * every install outcome), the outbox sweeper that retries e-mail, and its ops endpoints.
+ *
+ * @example
+ * const notifier = await startNotifier(loadConfig(notifierConfigSchema));
+ * stopOnSignals(notifier.platform.logger, notifier.stop);
+ */
+export async function startNotifier(config: NotifierConfig, logger?: Logger): Promise<RunningNotifier> {
+  const smtp = createSmtpSender(config);
+  let deps: DeliveryDeps | undefined;
+  const worker = await startWorker({
+    name: "notifier",
+    config,
+    logger,
+    // The shared plan's literal type is narrower than IndexPlan, though every entry is a valid index.
+    indexes: { ...(notificationIndexes as IndexPlan), ...emailOutboxIndexes },
+    handlers: (platform) => {
+      deps = { config, db: platform.mongo.db, publisher: platform.publisher, smtp, logger: platform.logger };
+      return installEventHandlers(deps);
+    },
+  });
+  const sweeper = startOutboxSweeper(deps!, config.OUTBOX_SWEEP_INTERVAL_MS);
+  return {
+    ...worker,
+    sweeper,
+    async stop() {
+      await sweeper.stop();
+      await worker.stop();
+      smtp.close();
+    },
+  };
 }

@@ -1,0 +1,99 @@
+import type { Logger } from "@installhub/shared";
+import { claimMail, enqueueMail, markFailed, markSent } from "../data-access/email-outbox.ts";
+import { delayAfterFailedRound, sendingLeaseMs } from "../domain/delivery-policy.ts";
+import { outcomeMessageId, renderEmail } from "../domain/email.ts";
+import type { InstallOutcome, InstallRequest, OutcomeMessage } from "../domain/outcome-message.ts";
+import { installRefOf, reportDelivery } from "./delivery-events.ts";
+import type { DeliveryDeps } from "./deps.ts";
+
+export const outboxIdOf = (outcome: InstallOutcome) => `${outcome.installId}:${outcome.type}`;
+
+/** Puts the outcome's e-mail in the outbox (once, whatever the replays) and sends it if it was never tried. */
+export async function notifyByEmail(
+  deps: DeliveryDeps,
+  request: InstallRequest,
+  outcome: InstallOutcome,
+  message: OutcomeMessage,
+  logger: Logger,
+): Promise<void> {
+  const install = installRefOf(outcome);
+  const id = outboxIdOf(outcome);
+  const to = request.requestedBy.email;
+  if (!to) {
+    logger.warn("the requesting user has no e-mail address; no e-mail sent");
+    await reportDelivery(deps, {
+      install,
+      channel: "email",
+      recipient: "",
+      notificationId: id,
+      outcome: "failed",
+      error: "the requesting user has no e-mail address",
+    });
+    return;
+  }
+  await enqueueMail(deps.db, {
+    _id: id,
+    install,
+    to,
+    messageId: outcomeMessageId(outcome, deps.config.MAIL_FROM),
+    ...renderEmail(message, deps.config.PUBLIC_BASE_URL),
+    retryUntil: new Date(Date.now() + deps.config.OUTBOX_RETRY_WINDOW_MS),
+  });
+  await deliverOutboxMail(deps, id, { first: true, logger });
+}
+
+/**
+ * One delivery round for an outbox mail: claim it, try SMTP with bounded backoff, record the result,
+ * then report it. A mail that cannot be sent is recorded failed and reported; this never throws for
+ * SMTP trouble, so the caller's other work goes on.
+ */
+export async function deliverOutboxMail(
+  deps: DeliveryDeps,
+  id: string,
+  options: { first: boolean; logger: Logger },
+): Promise<void> {
+  const before = await claimMail(deps.db, id, {
+    now: new Date(),
+    leaseMs: sendingLeaseMs(deps.smtp.limits),
+    first: options.first,
+  });
+  if (!before) return;
+  const log = options.logger.child({
+    installId: before.install.installId,
+    tenantId: before.install.tenantId,
+    messageId: before.messageId,
+  });
+  if (before.state === "sending") {
+    log.warn(
+      "taking over a mail whose sender stopped while sending; if the server had accepted it, it arrives twice",
+    );
+  }
+
+  const result = await deps.smtp.send(before, (attempt, error) =>
+    log.warn({ attempt, error }, "SMTP try failed; trying again"),
+  );
+  const report = {
+    install: before.install,
+    channel: "email",
+    recipient: before.to,
+    notificationId: id,
+  } as const;
+  if (result.sent) {
+    await markSent(deps.db, id, result.attempts);
+    log.info({ attempts: result.attempts }, "e-mail sent");
+    await reportDelivery(deps, { ...report, outcome: "delivered" });
+    return;
+  }
+  const delay = delayAfterFailedRound(before.failedRounds + 1, deps.config.OUTBOX_SWEEP_INTERVAL_MS);
+  const nextAttemptAt = new Date(Date.now() + delay);
+  await markFailed(deps.db, id, { attempts: result.attempts, error: result.error, nextAttemptAt });
+  log.error(
+    {
+      error: result.error,
+      attempts: result.attempts,
+      retryAt: nextAttemptAt < before.retryUntil ? nextAttemptAt.toISOString() : null,
+    },
+    "e-mail could not be sent; recorded as failed",
+  );
+  await reportDelivery(deps, { ...report, outcome: "failed", error: result.error });
+}

@@ -1,0 +1,61 @@
+import { type Logger, PermanentError } from "@installhub/shared";
+import { insertNotificationOnce } from "../data-access/in-app-notifications.ts";
+import { findInstallRequest } from "../data-access/install-requests.ts";
+import {
+  composeOutcomeMessage,
+  type InstallOutcome,
+  type InstallRequest,
+  type OutcomeMessage,
+} from "../domain/outcome-message.ts";
+import { installRefOf, reportDelivery } from "./delivery-events.ts";
+import type { DeliveryDeps } from "./deps.ts";
+import { notifyByEmail } from "./email.ts";
+
+export const notificationIdOf = (outcome: InstallOutcome) =>
+  `ntf-${outcome.installId}-${outcome.type === "InstallSucceeded" ? "succeeded" : "failed"}`;
+
+/**
+ * Tells the requesting user how an install ended: in-app first (never held back by e-mail trouble),
+ * then by e-mail. Safe to run any number of times for the same outcome.
+ */
+export async function notifyOutcome(
+  deps: DeliveryDeps,
+  outcome: InstallOutcome,
+  logger: Logger,
+): Promise<void> {
+  const request = await findInstallRequest(deps.db, outcome.installId);
+  // InstallRequested precedes the outcome on the same partition, so it is never merely late.
+  if (!request)
+    throw new PermanentError(`no InstallRequested recorded for ${outcome.installId}: recipient unknown`);
+  const message = composeOutcomeMessage(request, outcome);
+  await notifyInApp(deps, request, outcome, message);
+  await notifyByEmail(deps, request, outcome, message, logger);
+}
+
+async function notifyInApp(
+  deps: DeliveryDeps,
+  request: InstallRequest,
+  outcome: InstallOutcome,
+  message: OutcomeMessage,
+): Promise<void> {
+  const id = notificationIdOf(outcome);
+  await insertNotificationOnce(deps.db, {
+    _id: id,
+    userId: request.requestedBy.userId,
+    tenantId: outcome.tenantId,
+    installId: outcome.installId,
+    kind: message.kind,
+    title: message.title,
+    body: message.summary,
+    link: message.link.path,
+    createdAt: new Date().toISOString(),
+    readAt: null,
+  });
+  await reportDelivery(deps, {
+    install: installRefOf(outcome),
+    channel: "in-app",
+    recipient: request.requestedBy.userId,
+    notificationId: id,
+    outcome: "delivered",
+  });
+}

@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import nodemailer from "nodemailer";
+import type { NotifierConfig } from "../config.ts";
+import { backoffBeforeTry, type SmtpLimits, tryDeadlineMs } from "../domain/delivery-policy.ts";
+
+export interface Mail {
+  to: string;
+  messageId: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export type SendResult = { sent: true; attempts: number } | { sent: false; attempts: number; error: string };
+
+export interface SmtpSender {
+  limits: SmtpLimits;
+  /** One round: up to `limits.attempts` tries with doubling backoff; never throws. */
+  send(mail: Mail, onRetry: (attempt: number, error: string) => void): Promise<SendResult>;
+  close(): void;
+}
+
+export function smtpLimitsOf(config: NotifierConfig): SmtpLimits {
+  return {
+    attempts: config.SMTP_ATTEMPTS,
+    backoffMs: config.SMTP_BACKOFF_MS,
+    connectionTimeoutMs: config.SMTP_CONNECTION_TIMEOUT_MS,
+    socketTimeoutMs: config.SMTP_SOCKET_TIMEOUT_MS,
+  };
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Sends mail through the configured SMTP server with bounded tries. Each try opens its own connection,
+ * so a server that refused or hung up is asked afresh, and is cut off at a hard deadline.
+ *
+ * @example
+ * const sender = createSmtpSender(config);
+ * const result = await sender.send(mail, (attempt, error) => log.warn({ attempt, error }, "retrying"));
+ */
+export function createSmtpSender(config: NotifierConfig): SmtpSender {
+  const limits = smtpLimitsOf(config);
+  const transport = nodemailer.createTransport({
+    url: config.SMTP_URL,
+    connectionTimeout: limits.connectionTimeoutMs,
+    greetingTimeout: limits.socketTimeoutMs,
+    socketTimeout: limits.socketTimeoutMs,
+  });
+
+  const tryOnce = async (mail: Mail) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("SMTP try exceeded its deadline")), tryDeadlineMs(limits));
+    });
+    const sending = transport.sendMail({ from: config.MAIL_FROM, ...mail });
+    sending.catch(() => {}); // once the deadline wins, a late rejection has no one to tell
+    try {
+      await Promise.race([sending, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    limits,
+    async send(mail, onRetry) {
+      let lastError = "";
+      for (let attempt = 1; attempt <= limits.attempts; attempt++) {
+        if (attempt > 1) {
+          onRetry(attempt, lastError);
+          await sleep(backoffBeforeTry(attempt, limits));
+        }
+        try {
+          await tryOnce(mail);
+          return { sent: true, attempts: attempt };
+        } catch (error) {
+          lastError = describe(error);
+        }
+      }
+      return { sent: false, attempts: limits.attempts, error: lastError };
+    },
+    close: () => transport.close(),
+  };
+}

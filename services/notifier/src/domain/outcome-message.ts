@@ -1,0 +1,132 @@
+import {
+  type ArtifactAction,
+  auditLogPath,
+  type InstallEventOf,
+  importPath,
+  type NotificationDocument,
+  type PlannedArtifact,
+} from "@installhub/shared";
+
+/** What the notifier keeps of an `InstallRequested`: who asked, for what. */
+export interface InstallRequest {
+  installId: string;
+  tenantId: string;
+  importId: string;
+  packageId: string;
+  packageName: string;
+  version: string;
+  dryRun: boolean;
+  requestedBy: { userId: string; email: string };
+}
+
+export type InstallOutcome = InstallEventOf<"InstallSucceeded"> | InstallEventOf<"InstallFailed">;
+
+/** One install outcome told to a person: the in-app notification and the e-mail say the same. */
+export interface OutcomeMessage {
+  kind: NotificationDocument["kind"];
+  title: string;
+  /** One paragraph: the in-app notification's body and the e-mail's opening. */
+  summary: string;
+  facts: [label: string, value: string][];
+  /** A dry run's plan, one line per artifact. */
+  planLines: string[];
+  link: { label: string; path: string };
+}
+
+export function requestOf(event: InstallEventOf<"InstallRequested">): InstallRequest {
+  return {
+    installId: event.installId,
+    tenantId: event.tenantId,
+    importId: event.importId,
+    packageId: event.packageId,
+    packageName: event.packageName || event.packageId,
+    version: event.version,
+    dryRun: event.dryRun,
+    requestedBy: event.requestedBy,
+  };
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+
+/** "3 Created, 1 Overwritten, 1 Skipped", in the order actions are defined. */
+export function planSummary(plan: PlannedArtifact[]): string {
+  const counts = new Map<ArtifactAction, number>();
+  for (const artifact of plan) counts.set(artifact.action, (counts.get(artifact.action) ?? 0) + 1);
+  const parts = (["Created", "Overwritten", "Renamed", "Skipped"] as const)
+    .filter((action) => counts.has(action))
+    .map((action) => `${counts.get(action)} ${action}`);
+  return `${plural(plan.length, "artifact")}: ${parts.join(", ") || "nothing to do"}`;
+}
+
+/**
+ * Decides what the requesting user is told about an install's outcome.
+ *
+ * @example
+ * const message = composeOutcomeMessage(request, installSucceededEvent);
+ * message.title; // "ACME Invoice Workflows 3.0.0 installed in tenant-abc123"
+ */
+export function composeOutcomeMessage(request: InstallRequest, outcome: InstallOutcome): OutcomeMessage {
+  const target = `${request.packageName} ${outcome.version}`;
+  const importId = ("importId" in outcome && outcome.importId) || request.importId;
+  const common: [string, string][] = [
+    ["Package", `${request.packageName} (${outcome.packageId})`],
+    ["Version", outcome.version],
+    ["Tenant", outcome.tenantId],
+    ["Import", importId],
+  ];
+
+  if (outcome.type === "InstallFailed") {
+    const dryRunMark = request.dryRun ? "DRY RUN: " : "";
+    return {
+      kind: "InstallFailed",
+      title: `${dryRunMark}Install of ${target} failed in ${outcome.tenantId}`,
+      summary:
+        `${dryRunMark}The install failed at stage ${outcome.stage} with ${outcome.error}: ${outcome.message}. ` +
+        (outcome.rolledBack ? "Changes were rolled back." : "Nothing was rolled back."),
+      facts: [
+        ...common,
+        ["Stage", outcome.stage],
+        ["Error", outcome.error],
+        ["Message", outcome.message],
+        ["Rolled back", outcome.rolledBack ? "yes" : "no"],
+      ],
+      planLines: [],
+      link: { label: "Import audit log", path: auditLogPath(importId) },
+    };
+  }
+
+  if (outcome.dryRun) {
+    const plan = outcome.plan ?? [];
+    return {
+      kind: "DryRunCompleted",
+      title: `DRY RUN: ${target} in ${outcome.tenantId} — nothing was installed`,
+      summary: `DRY RUN — nothing was changed. The plan: ${planSummary(plan)}; ${plural(outcome.conflictsResolved, "conflict")} would be resolved.`,
+      facts: [
+        ...common,
+        ["Mode", "DRY RUN (nothing was installed)"],
+        ["Planned", planSummary(plan)],
+        ["Conflicts that would be resolved", String(outcome.conflictsResolved)],
+      ],
+      planLines: plan.map((artifact) =>
+        artifact.resultingKey === artifact.key
+          ? `${artifact.key}: ${artifact.action}`
+          : `${artifact.key}: ${artifact.action} as ${artifact.resultingKey}`,
+      ),
+      link: { label: "Dry-run import record", path: importPath(importId) },
+    };
+  }
+
+  return {
+    kind: "InstallSucceeded",
+    title: `${target} installed in ${outcome.tenantId}`,
+    summary: `${plural(outcome.artifactsInstalled, "artifact")} installed, ${plural(outcome.conflictsResolved, "conflict")} resolved.`,
+    facts: [
+      ...common,
+      ["Artifacts installed", String(outcome.artifactsInstalled)],
+      ["Conflicts resolved", String(outcome.conflictsResolved)],
+      ["Completed", outcome.completedAt],
+    ],
+    planLines: [],
+    link: { label: "View the import", path: importPath(importId) },
+  };
+}
