@@ -2,7 +2,7 @@
 # Local infrastructure without Docker: Apache Kafka (KRaft, one node), Apicurio Registry
 # (Confluent-compatible API) and FerretDB (MongoDB wire protocol on SQLite), all on loopback.
 #
-#   infra.sh up|down|status|logs [component]
+#   infra.sh provision|up|down|status|logs [component]|versions
 #
 # Downloads are cached in $INSTALLHUB_CACHE (default ~/.cache/installhub); data, logs and pid files
 # live in .infra/ of the repository (git-ignored). When KAFKA_BROKERS, SCHEMA_REGISTRY_URL and
@@ -182,14 +182,18 @@ version_of() {
 
 # ---------- commands ----------
 
+cmd_provision() {
+  provision_kafka
+  provision_registry
+  provision_mongodb
+}
+
 cmd_up() {
   if external_urls_set; then
     log "using KAFKA_BROKERS, SCHEMA_REGISTRY_URL and MONGO_URL from the environment; nothing provisioned"
     return
   fi
-  provision_kafka
-  provision_registry
-  provision_mongodb
+  cmd_provision
   for name in "${COMPONENTS[@]}"; do
     if is_running "$name"; then
       log "$name: already running (pid $(cat "$(pid_file "$name")"))"
@@ -256,10 +260,11 @@ cmd_versions() {
 }
 
 case ${1:-} in
+  provision) cmd_provision ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
   versions) cmd_versions ;;
-  *) echo "usage: infra.sh up|down|status|logs [kafka|registry|mongodb]|versions" >&2; exit 2 ;;
+  *) echo "usage: infra.sh provision|up|down|status|logs [kafka|registry|mongodb]|versions" >&2; exit 2 ;;
 esac
