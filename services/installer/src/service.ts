@@ -1,7 +1,55 @@
-import { type Logger, type RunningWorker, startWorker } from "@installhub/shared";
+import {
+  defaultRetryPolicy,
+  downloadArchive,
+  type Logger,
+  type RunningWorker,
+  startWorker,
+} from "@installhub/shared";
 import type { InstallerConfig } from "./config.ts";
+import { installerIndexes } from "./data-access/collections.ts";
+import { importJournalStore } from "./data-access/import-journal.ts";
+import { importRecordStore } from "./data-access/import-records.ts";
+import { installRequestStore } from "./data-access/install-requests.ts";
+import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
+import { installerHandlers } from "./entry-points/handlers.ts";
 
-/** Starts the installer: its consumer group on the install events and its ops endpoints. */
+/**
+ * Starts the installer: its consumer group (`installhub-installer`) on the install events, and its ops
+ * endpoints when OPS_PORT is set.
+ *
+ * @example
+ * const worker = await startInstaller(loadConfig(installerConfigSchema));
+ * stopOnSignals(worker.platform.logger, worker.stop);
+ */
 export function startInstaller(config: InstallerConfig, logger?: Logger): Promise<RunningWorker> {
-  return startWorker({ name: "installer", config, logger, handlers: () => ({}) });
+  return startWorker({
+    name: "installer",
+    config,
+    logger,
+    indexes: installerIndexes,
+    retry: defaultRetryPolicy,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    handlers: ({ mongo: { db }, publisher }) =>
+      installerHandlers({
+        requests: installRequestStore(db),
+        journals: importJournalStore(db),
+        artifacts: tenantArtifactStore(db),
+        records: importRecordStore(db),
+        publisher,
+        fetchArchive: (path) =>
+          downloadArchive({
+            baseUrl: config.PUBLICHUB_CDN_URL,
+            path,
+            maxBytes: config.DOWNLOAD_MAX_BYTES,
+            timeoutMs: config.DOWNLOAD_TIMEOUT_MS,
+          }),
+        settings: {
+          // An archive inflates; this bounds how far, against archives built to unpack into gigabytes.
+          maxExtractedBytes: config.DOWNLOAD_MAX_BYTES * 8,
+          throttleMs: config.INSTALL_ARTIFACT_THROTTLE_MS,
+          handlerAttempts: defaultRetryPolicy.attempts,
+        },
+        now: () => new Date().toISOString(),
+      }),
+  });
 }

@@ -1,0 +1,22 @@
+import type { Db } from "mongodb";
+import type { InstallRequest } from "../domain/journal.ts";
+import { installerCollections } from "./collections.ts";
+
+type InstallRequestDocument = InstallRequest & { _id: string };
+
+/** The accepted install requests the installer has seen, by installId (first one wins on redelivery). */
+export function installRequestStore(db: Db) {
+  const requests = db.collection<InstallRequestDocument>(installerCollections.requests);
+  return {
+    async save(request: InstallRequest): Promise<void> {
+      await requests.updateOne({ _id: request.installId }, { $setOnInsert: request }, { upsert: true });
+    },
+    async find(installId: string): Promise<InstallRequest | null> {
+      const document = await requests.findOne({ _id: installId });
+      if (!document) return null;
+      const { _id, ...request } = document;
+      return request;
+    },
+  };
+}
+export type InstallRequestStore = ReturnType<typeof installRequestStore>;

@@ -1,0 +1,93 @@
+import { isDuplicateKeyError, sha256Hex } from "@installhub/shared";
+import type { Db } from "mongodb";
+import type { PlanStep } from "../domain/plan.ts";
+import type { TenantArtifact } from "../domain/tenant-artifact.ts";
+import { installerCollections } from "./collections.ts";
+
+/** The tenant changed under the import in a way its plan did not expect: retrying cannot help. */
+export class StoreConflictError extends Error {
+  override readonly name = "StoreConflictError";
+}
+
+export function tenantArtifactsOf(db: Db) {
+  return db.collection<TenantArtifact>(installerCollections.tenantArtifacts);
+}
+
+/**
+ * The tenant's artifact store. Writes compare-and-set on the versionId the plan expects before the
+ * step, and recognise the versionId the step writes, so applying or undoing a step twice is a no-op.
+ */
+export function tenantArtifactStore(db: Db) {
+  const artifacts = tenantArtifactsOf(db);
+
+  const currentVersion = async (tenantId: string, key: string) =>
+    (await artifacts.findOne({ tenantId, key }, { projection: { versionId: 1 } }))?.versionId ?? null;
+
+  const expectVersion = async (tenantId: string, key: string, expected: string | null, doing: string) => {
+    const actual = await currentVersion(tenantId, key);
+    if (actual !== expected) {
+      throw new StoreConflictError(
+        `${doing} ${key}: the tenant holds version ${actual ?? "none"}, expected ${expected ?? "none"}`,
+      );
+    }
+  };
+
+  return {
+    /** The tenant's artifacts at these keys, and every key it holds (for picking free names). */
+    async stateFor(tenantId: string, keys: string[]) {
+      const existing = await artifacts.find({ tenantId, key: { $in: keys } }).toArray();
+      const allKeys = await artifacts.find({ tenantId }, { projection: { key: 1 } }).toArray();
+      return {
+        existing: new Map(existing.map((artifact) => [artifact.key, artifact])),
+        tenantKeys: new Set(allKeys.map((artifact) => artifact.key)),
+      };
+    },
+
+    async apply(
+      step: PlanStep,
+      written: Pick<TenantArtifact, "tenantId" | "content" | "source" | "updatedAt">,
+    ): Promise<void> {
+      if (!step.afterVersionId) return;
+      const document: TenantArtifact = {
+        ...written,
+        key: step.resultingKey,
+        type: step.type,
+        name: step.resultingName,
+        sha256: sha256Hex(Buffer.from(written.content, "utf8")),
+        versionId: step.afterVersionId,
+      };
+      if (step.before) {
+        const { matchedCount } = await artifacts.updateOne(
+          { tenantId: written.tenantId, key: step.resultingKey, versionId: step.before.versionId },
+          { $set: document },
+        );
+        if (matchedCount === 0)
+          await expectVersion(written.tenantId, step.resultingKey, step.afterVersionId, "overwriting");
+        return;
+      }
+      try {
+        await artifacts.insertOne(document);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        await expectVersion(written.tenantId, step.resultingKey, step.afterVersionId, "creating");
+      }
+    },
+
+    /** Removes what the step created, or puts back exactly the document it overwrote. */
+    async undo(tenantId: string, step: PlanStep): Promise<void> {
+      if (!step.afterVersionId) return;
+      if (!step.before) {
+        await artifacts.deleteOne({ tenantId, key: step.resultingKey, versionId: step.afterVersionId });
+        return;
+      }
+      const { _id, ...before } = step.before;
+      const { matchedCount } = await artifacts.replaceOne(
+        { tenantId, key: step.resultingKey, versionId: step.afterVersionId },
+        before,
+      );
+      if (matchedCount === 0)
+        await expectVersion(tenantId, step.resultingKey, step.before.versionId, "restoring");
+    },
+  };
+}
+export type TenantArtifactStore = ReturnType<typeof tenantArtifactStore>;

@@ -1,0 +1,99 @@
+import type { InstallEventOf } from "@installhub/shared";
+import type { PlanStep } from "./plan.ts";
+
+/** Why an import fails: an error code, a message for the caller and details (which artifact, …). */
+export interface ImportFailure {
+  error: string;
+  message: string;
+  details: Record<string, unknown>;
+  at: string;
+}
+
+/**
+ * The import journal (`import_journal`, _id = importId): the plan computed once, a marker per applied
+ * (and per rolled-back) step, the failure if any and the terminal outcome. Everything the installer
+ * writes or emits about an import — tenant artifacts, import record, audit log, events — follows from
+ * this document, so a restart continues from it and a replay of a finished import changes nothing.
+ */
+export interface ImportJournal {
+  _id: string;
+  installId: string;
+  tenantId: string;
+  packageId: string;
+  version: string;
+  dryRun: boolean;
+  requestedBy: { userId: string; email: string };
+  archiveSha256: string;
+  startedAt: string;
+  /** null when the import failed before there was a plan (the archive changed or is invalid). */
+  steps: PlanStep[] | null;
+  failure: ImportFailure | null;
+  outcome: { status: "Succeeded" | "Failed"; completedAt: string } | null;
+  /** How many of the events that follow from the journal are on the topic already. */
+  eventsPublished: number;
+}
+
+export type InstallRequest = InstallEventOf<"InstallRequested">;
+
+/** A journal for a request: planned, or failed before any plan (`steps` null), or both (a dry run's Fail). */
+export function newJournal(
+  request: InstallRequest,
+  archiveSha256: string,
+  startedAt: string,
+  steps: PlanStep[] | null,
+  failure: ImportFailure | null,
+): ImportJournal {
+  return {
+    _id: request.importId,
+    installId: request.installId,
+    tenantId: request.tenantId,
+    packageId: request.packageId,
+    version: request.version,
+    dryRun: request.dryRun,
+    requestedBy: request.requestedBy,
+    archiveSha256,
+    startedAt,
+    steps,
+    failure,
+    outcome: null,
+    eventsPublished: 0,
+  };
+}
+
+export function writesTenant(step: PlanStep): boolean {
+  return step.action === "Created" || step.action === "Overwritten" || step.action === "Renamed";
+}
+
+/** The next step to apply, in manifest order; undefined when all are applied. */
+export function nextStep(journal: ImportJournal): PlanStep | undefined {
+  return journal.steps?.find((step) => step.appliedAt === null);
+}
+
+/** Applied steps that changed the tenant and are not undone yet, last applied first. */
+export function stepsToUndo(journal: ImportJournal): PlanStep[] {
+  return (journal.steps ?? [])
+    .filter((step) => step.appliedAt !== null && step.undoneAt === null && writesTenant(step))
+    .sort((a, b) => b.index - a.index);
+}
+
+/** A dry run's failing conflict is found while planning; a real import meets it when it gets there. */
+export function conflictFailure(step: PlanStep, tenantId: string, at: string): ImportFailure {
+  return {
+    error: "ConflictFailed",
+    message: `Artifact "${step.key}" already exists in tenant ${tenantId} and its conflict strategy is Fail`,
+    details: { artifactKey: step.key, index: step.index },
+    at,
+  };
+}
+
+/**
+ * `artifactsInstalled`: artifacts written (Created, Overwritten, Renamed; not Skipped).
+ * `conflictsResolved`: conflicts handled by Skip, Overwrite or Rename. A dry run counts its plan.
+ */
+export function countsOf(journal: ImportJournal): { artifactsInstalled: number; conflictsResolved: number } {
+  const steps = (journal.steps ?? []).filter((step) => journal.dryRun || step.appliedAt !== null);
+  return {
+    artifactsInstalled: steps.filter(writesTenant).length,
+    conflictsResolved: steps.filter((step) => step.conflict && step.action !== "Fail").length,
+  };
+}

@@ -1,0 +1,23 @@
+import type { DownloadedArchive, EventPublisher } from "@installhub/shared";
+import type { ImportJournalStore } from "../data-access/import-journal.ts";
+import type { ImportRecordStore } from "../data-access/import-records.ts";
+import type { InstallRequestStore } from "../data-access/install-requests.ts";
+import type { TenantArtifactStore } from "../data-access/tenant-artifacts.ts";
+
+/** What the installer's handlers work with; `service.ts` builds it from the platform and config. */
+export interface InstallerDeps {
+  requests: InstallRequestStore;
+  journals: ImportJournalStore;
+  artifacts: TenantArtifactStore;
+  records: ImportRecordStore;
+  publisher: EventPublisher;
+  /** Downloads an archive path from the configured CDN. */
+  fetchArchive(path: string): Promise<DownloadedArchive>;
+  settings: {
+    maxExtractedBytes: number;
+    throttleMs: number;
+    /** The consumer's attempts per message: on the last one, a store error fails the import. */
+    handlerAttempts: number;
+  };
+  now(): string;
+}

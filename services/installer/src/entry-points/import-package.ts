@@ -1,0 +1,175 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { DownloadError, type HandlerContext, type InstallEventOf, PermanentError } from "@installhub/shared";
+import { StoreConflictError } from "../data-access/tenant-artifacts.ts";
+import { InvalidPackageError, type PackageContents, readPackage } from "../domain/archive.ts";
+import {
+  conflictFailure,
+  type ImportFailure,
+  type ImportJournal,
+  type InstallRequest,
+  newJournal,
+  nextStep,
+  stepsToUndo,
+} from "../domain/journal.ts";
+import { type PlanStep, planImport } from "../domain/plan.ts";
+import { auditEntriesOf, eventsOf, importRecordOf } from "../domain/projections.ts";
+import type { InstallerDeps } from "./deps.ts";
+
+type VerifiedArchive = { contents: PackageContents } | { failure: ImportFailure };
+
+/**
+ * The import, for a PASS or WARN verdict: verify archive → plan → apply each artifact → record → emit.
+ * Every step goes through the import journal, so running this again — after a crash, or for a
+ * redelivered verdict — continues the same plan, or, once the import is finished, changes nothing.
+ */
+export async function importPackage(
+  deps: InstallerDeps,
+  verdict: InstallEventOf<"SecurityScanCompleted">,
+  context: HandlerContext,
+): Promise<void> {
+  const request = await deps.requests.find(verdict.installId);
+  if (!request) throw new PermanentError(`no InstallRequested was recorded for ${verdict.installId}`);
+  let journal = await deps.journals.find(request.importId);
+  if (journal?.outcome) {
+    await recordAndEmit(deps, journal);
+    return;
+  }
+
+  const archive = journal?.failure ? undefined : await verifiedArchive(deps, request, verdict);
+  journal ??= await deps.journals.create(await planOf(deps, request, verdict, archive!));
+  journal = await recordAndEmit(deps, journal);
+
+  if (!journal.failure && !journal.dryRun && archive) {
+    journal = await applyEachArtifact(deps, journal, archive, context);
+  }
+  if (journal.failure) journal = await rollBack(deps, journal);
+  journal = await deps.journals.finish(journal._id, {
+    status: journal.failure ? "Failed" : "Succeeded",
+    completedAt: deps.now(),
+  });
+  await recordAndEmit(deps, journal);
+  context.logger.info({ importId: journal._id, outcome: journal.outcome?.status }, "import finished");
+}
+
+/** The archive on the CDN, if it is byte for byte the one the scanner passed and a valid package. */
+async function verifiedArchive(
+  deps: InstallerDeps,
+  request: InstallRequest,
+  verdict: InstallEventOf<"SecurityScanCompleted">,
+): Promise<VerifiedArchive> {
+  const fail = (error: string, message: string, details: Record<string, unknown>) => ({
+    failure: { error, message, details, at: deps.now() },
+  });
+  let downloaded: Awaited<ReturnType<InstallerDeps["fetchArchive"]>>;
+  try {
+    downloaded = await deps.fetchArchive(request.archive.path);
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    return fail("ArchiveUnavailable", error.message, { reason: error.code });
+  }
+  if (downloaded.sha256 !== verdict.archiveSha256 || downloaded.sha256 !== request.archive.sha256) {
+    return fail("ArchiveChanged", "The archive on the CDN is not the one that was scanned", {
+      scannedSha256: verdict.archiveSha256,
+      requestedSha256: request.archive.sha256,
+      downloadedSha256: downloaded.sha256,
+    });
+  }
+  try {
+    return { contents: await readPackage(downloaded.bytes, request, deps.settings.maxExtractedBytes) };
+  } catch (error) {
+    if (!(error instanceof InvalidPackageError)) throw error;
+    return fail("InvalidPackage", error.message, {});
+  }
+}
+
+async function planOf(
+  deps: InstallerDeps,
+  request: InstallRequest,
+  verdict: InstallEventOf<"SecurityScanCompleted">,
+  archive: VerifiedArchive,
+): Promise<ImportJournal> {
+  const startedAt = deps.now();
+  if ("failure" in archive) {
+    return newJournal(request, verdict.archiveSha256, startedAt, null, archive.failure);
+  }
+  const artifacts = archive.contents.manifest.artifacts;
+  const tenant = await deps.artifacts.stateFor(
+    request.tenantId,
+    artifacts.map((artifact) => artifact.key),
+  );
+  const steps = planImport({ importId: request.importId, artifacts, conflict: request.conflict, ...tenant });
+  const failing = request.dryRun ? steps.find((step) => step.action === "Fail") : undefined;
+  const failure = failing ? conflictFailure(failing, request.tenantId, startedAt) : null;
+  return newJournal(request, verdict.archiveSha256, startedAt, steps, failure);
+}
+
+async function applyEachArtifact(
+  deps: InstallerDeps,
+  started: ImportJournal,
+  archive: VerifiedArchive,
+  context: HandlerContext,
+): Promise<ImportJournal> {
+  // Resuming after a crash, the archive may have changed or gone: what was applied is rolled back.
+  if ("failure" in archive) return deps.journals.recordFailure(started._id, archive.failure);
+  let journal = started;
+  for (let step = nextStep(journal); step; step = nextStep(journal)) {
+    if (step.action === "Fail") {
+      return deps.journals.recordFailure(journal._id, conflictFailure(step, journal.tenantId, deps.now()));
+    }
+    const failure = await writeArtifact(deps, journal, step, archive.contents, context);
+    if (failure) return deps.journals.recordFailure(journal._id, failure);
+    journal = await deps.journals.markApplied(journal._id, step.index, deps.now());
+    journal = await recordAndEmit(deps, journal);
+    if (deps.settings.throttleMs > 0) await sleep(deps.settings.throttleMs);
+  }
+  return journal;
+}
+
+async function writeArtifact(
+  deps: InstallerDeps,
+  journal: ImportJournal,
+  step: PlanStep,
+  contents: PackageContents,
+  context: HandlerContext,
+): Promise<ImportFailure | undefined> {
+  try {
+    await deps.artifacts.apply(step, {
+      tenantId: journal.tenantId,
+      content: contents.artifactContent.get(step.key)!,
+      source: { packageId: journal.packageId, version: journal.version, importId: journal._id },
+      updatedAt: deps.now(),
+    });
+    return undefined;
+  } catch (error) {
+    const details = { artifactKey: step.key, index: step.index };
+    if (error instanceof StoreConflictError) {
+      return { error: "StoreConflict", message: error.message, details, at: deps.now() };
+    }
+    // Not the last attempt: the consumer retries the verdict and the journal resumes at this step.
+    if (context.attempt < deps.settings.handlerAttempts) throw error;
+    const message = `artifact "${step.key}" could not be written: ${(error as Error).message}`;
+    return { error: "StoreUnavailable", message, details, at: deps.now() };
+  }
+}
+
+async function rollBack(deps: InstallerDeps, failed: ImportJournal): Promise<ImportJournal> {
+  let journal = failed;
+  for (const step of stepsToUndo(journal)) {
+    await deps.artifacts.undo(journal.tenantId, step);
+    journal = await deps.journals.markUndone(journal._id, step.index, deps.now());
+  }
+  return journal;
+}
+
+/**
+ * Brings the import record, the audit log and the topic up to the journal. Records first, so an event
+ * never points at a record that is not there yet; events the journal counts as published are not sent
+ * again (a crash between sending and counting sends those once more, identical).
+ */
+async function recordAndEmit(deps: InstallerDeps, journal: ImportJournal): Promise<ImportJournal> {
+  await deps.records.save(importRecordOf(journal), auditEntriesOf(journal));
+  const events = eventsOf(journal);
+  if (events.length <= journal.eventsPublished) return journal;
+  await deps.publisher.publish(events.slice(journal.eventsPublished));
+  return deps.journals.markPublished(journal._id, events.length);
+}
