@@ -1,5 +1,52 @@
 import { baseConfigSchema } from "@installhub/shared";
-import type { z } from "zod";
+import { z } from "zod";
 
-export const scannerConfigSchema = baseConfigSchema.extend({});
+const MiB = 1024 * 1024;
+
+/** Comma-separated host names; `*.example.com` allows every subdomain of example.com. */
+const hostList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((host) => host.trim().toLowerCase())
+      .filter((host) => host.length > 0),
+  )
+  .pipe(
+    z.array(
+      z.string().regex(/^(\*\.)?[a-z0-9.-]+$/, "expected host names, e.g. api.example.com,*.example.org"),
+    ),
+  );
+
+export const scannerConfigSchema = baseConfigSchema.extend({
+  /** Archives are downloaded only from below this base URL, at the catalog's path. */
+  PUBLICHUB_CDN_URL: z.url().default("http://127.0.0.1:8090/"),
+  DOWNLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * MiB),
+  /** Per download attempt: connecting and receiving the whole archive. */
+  DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Attempts in all for transient CDN failures (5xx, reset, timeout). */
+  DOWNLOAD_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  SCAN_MAX_ENTRIES: z.coerce.number().int().positive().default(1000),
+  SCAN_MAX_UNPACKED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * MiB),
+  /** Uncompressed tar bytes per archive byte; a gzip bomb is stopped as soon as it passes this. */
+  SCAN_MAX_COMPRESSION_RATIO: z.coerce.number().positive().default(200),
+  /** Hosts artifact URLs may name without a warning; empty means every URL host is reported. */
+  SCAN_ALLOWED_HOSTS: hostList.default([]),
+  /** clamd to stream every archive file to (INSTREAM), e.g. tcp://127.0.0.1:3310; unset: no ClamAV. */
+  CLAMD_URL: z
+    .string()
+    .regex(/^tcp:\/\/[^\s:/]+:\d+\/?$/, "expected tcp://host:port")
+    .optional(),
+  CLAMD_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** How long the consumer group waits for a silent scanner before handing its partitions on. */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+});
 export type ScannerConfig = z.infer<typeof scannerConfigSchema>;

@@ -1,7 +1,53 @@
 import { type Logger, type RunningWorker, startWorker } from "@installhub/shared";
+import { type ClamdClient, clamdClient } from "./clamav/clamd-client.ts";
 import type { ScannerConfig } from "./config.ts";
+import { scanVerdictIndexes, scanVerdictsOf } from "./data-access/scan-verdicts.ts";
+import { defaultContentRules } from "./domain/content-rules.ts";
+import type { ScanPolicy } from "./domain/scan.ts";
+import { onInstallRequested } from "./entry-points/install-requested.ts";
 
-/** Starts the scanner: its consumer group on the install events and its ops endpoints. */
+/** The scan policy a configuration asks for: archive limits, the default content rules, allowed hosts. */
+export function scanPolicyOf(config: ScannerConfig): ScanPolicy {
+  return {
+    limits: {
+      maxEntries: config.SCAN_MAX_ENTRIES,
+      maxUnpackedBytes: config.SCAN_MAX_UNPACKED_BYTES,
+      maxCompressionRatio: config.SCAN_MAX_COMPRESSION_RATIO,
+    },
+    rules: defaultContentRules,
+    allowedHosts: config.SCAN_ALLOWED_HOSTS,
+  };
+}
+
+/**
+ * Starts the scanner: consumes InstallRequested (group `installhub-scanner`), downloads and scans each
+ * package and publishes its verdict; serves /healthz, /readyz and /metrics when OPS_PORT is set.
+ *
+ * @example
+ * const worker = await startScanner(loadConfig(scannerConfigSchema));
+ * stopOnSignals(worker.platform.logger, worker.stop);
+ */
 export function startScanner(config: ScannerConfig, logger?: Logger): Promise<RunningWorker> {
-  return startWorker({ name: "scanner", config, logger, handlers: () => ({}) });
+  return startWorker({
+    name: "scanner",
+    config,
+    logger,
+    indexes: scanVerdictIndexes,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    handlers: (platform) => {
+      const clamd: ClamdClient | undefined = config.CLAMD_URL
+        ? clamdClient({ url: config.CLAMD_URL, timeoutMs: config.CLAMD_TIMEOUT_MS })
+        : undefined;
+      if (clamd) platform.readinessChecks.clamd = clamd.ping;
+      return {
+        InstallRequested: onInstallRequested({
+          config,
+          policy: scanPolicyOf(config),
+          verdicts: scanVerdictsOf(platform.mongo.db),
+          publisher: platform.publisher,
+          clamd,
+        }),
+      };
+    },
+  });
 }

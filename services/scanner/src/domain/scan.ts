@@ -1,0 +1,51 @@
+import type { InstallEventOf } from "@installhub/shared";
+import { type ArchiveLimits, readArchive } from "./archive-reader.ts";
+import { applyContentRules, type ContentRule, type ScannedFile } from "./content-rules.ts";
+import { normalizeEntryPath } from "./entry-checks.ts";
+import type { Finding } from "./findings.ts";
+import { reviewManifest } from "./manifest-checks.ts";
+import { signatureFindings } from "./verification.ts";
+
+export interface ScanPolicy {
+  limits: ArchiveLimits;
+  rules: readonly ContentRule[];
+  allowedHosts: readonly string[];
+}
+
+export interface PackageScan {
+  findings: Finding[];
+  /** The archive's regular files, for scanners outside this process (clamd). */
+  files: ReadonlyMap<string, Buffer>;
+}
+
+/**
+ * Inspects archive bytes whose digest already matched the request: signature, archive structure,
+ * manifest, then the content rules over every file.
+ *
+ * @example
+ * const { findings } = await scanPackage(request, bytes, { limits, rules: defaultContentRules, allowedHosts: [] });
+ */
+export async function scanPackage(
+  request: InstallEventOf<"InstallRequested">,
+  bytes: Buffer,
+  policy: ScanPolicy,
+): Promise<PackageScan> {
+  const archive = await readArchive(bytes, policy.limits);
+  // A manifest judged against half an archive would report artifacts as missing that were never reached.
+  const manifest = archive.complete ? reviewManifest(archive.files, request) : undefined;
+  const typeOf = new Map(manifest?.manifest?.artifacts.map((a) => [normalizeEntryPath(a.file), a.type]));
+  const scanned: ScannedFile[] = [...archive.files].map(([path, content]) => ({
+    path,
+    artifactType: typeOf.get(path),
+    text: content.toString("latin1"),
+  }));
+  return {
+    files: archive.files,
+    findings: [
+      ...signatureFindings(request),
+      ...archive.findings,
+      ...(manifest?.findings ?? []),
+      ...applyContentRules(scanned, policy.rules, { allowedHosts: policy.allowedHosts }),
+    ],
+  };
+}

@@ -1,0 +1,89 @@
+import {
+  DownloadError,
+  downloadArchive,
+  type EventHandler,
+  type EventPublisher,
+  type InstallEventOf,
+  type Logger,
+} from "@installhub/shared";
+import { clamavFindings } from "../clamav/clamav-findings.ts";
+import type { ClamdClient } from "../clamav/clamd-client.ts";
+import type { ScannerConfig } from "../config.ts";
+import type { ScanVerdictDocument, ScanVerdicts } from "../data-access/scan-verdicts.ts";
+import { downloadFailedOutcome, type ScanOutcome, scanOutcome, scanStarted } from "../domain/outcome.ts";
+import { type ScanPolicy, scanPackage } from "../domain/scan.ts";
+import { digestFinding } from "../domain/verification.ts";
+
+export interface ScannerDeps {
+  config: ScannerConfig;
+  policy: ScanPolicy;
+  verdicts: ScanVerdicts;
+  publisher: EventPublisher;
+  clamd: ClamdClient | undefined;
+  now?: () => Date;
+}
+
+type Request = InstallEventOf<"InstallRequested">;
+
+/**
+ * Brings an install to exactly one scanner outcome: download, verify, inspect, decide, store, publish.
+ * The outcome is stored before it is published, so a redelivery or a restart re-publishes the same
+ * verdict and never computes a second one.
+ */
+export function onInstallRequested(deps: ScannerDeps): EventHandler<"InstallRequested"> {
+  const now = deps.now ?? (() => new Date());
+  return async (request, { logger }) => {
+    const stored = await deps.verdicts.find(request.installId);
+    if (stored?.publishedAt) {
+      logger.info({ verdict: stored.verdict }, "scan outcome already published; nothing to do");
+      return;
+    }
+    const decided = stored ?? (await deps.verdicts.record(request, await decide(request, deps, now, logger)));
+    await deps.publisher.publish(decided.events);
+    await deps.verdicts.markPublished(request.installId);
+    logVerdict(decided, logger);
+  };
+}
+
+async function decide(
+  request: Request,
+  deps: ScannerDeps,
+  now: () => Date,
+  logger: Logger,
+): Promise<ScanOutcome> {
+  await deps.publisher.publish(scanStarted(request, "Downloading", now()));
+  let archive: { bytes: Buffer; sha256: string };
+  try {
+    archive = await downloadArchive({
+      baseUrl: deps.config.PUBLICHUB_CDN_URL,
+      path: request.archive.path,
+      maxBytes: deps.config.DOWNLOAD_MAX_BYTES,
+      timeoutMs: deps.config.DOWNLOAD_TIMEOUT_MS,
+      attempts: deps.config.DOWNLOAD_ATTEMPTS,
+      onRetry: (attempt, reason) => logger.warn({ attempt, reason }, "archive download failed; retrying"),
+    });
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    return downloadFailedOutcome(request, error, now());
+  }
+
+  // Bytes that are not the catalog's are not looked into at all: the verdict is the mismatch.
+  const mismatch = digestFinding(request, archive.sha256);
+  if (mismatch) return scanOutcome(request, [mismatch], archive.sha256, now());
+
+  await deps.publisher.publish(scanStarted(request, "Scanning", now()));
+  const scan = await scanPackage(request, archive.bytes, deps.policy);
+  const antivirus = deps.clamd ? await clamavFindings(scan.files, deps.clamd) : [];
+  return scanOutcome(request, [...scan.findings, ...antivirus], archive.sha256, now());
+}
+
+function logVerdict(decided: ScanVerdictDocument, logger: Logger): void {
+  logger.info(
+    {
+      verdict: decided.verdict,
+      archiveSha256: decided.archiveSha256,
+      events: decided.events.map((e) => e.type),
+    },
+    "scan outcome published",
+  );
+}
