@@ -1,0 +1,43 @@
+import { join } from "node:path";
+import { baseConfigSchema, repositoryRoot } from "@installhub/shared";
+import { z } from "zod";
+
+/** An unset or empty variable means "not configured". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+export const gatewayConfigSchema = baseConfigSchema
+  .extend({
+    GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
+    /** 0 picks a free port (tests). */
+    GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Where callers reach the gateway; the OpenAPI document lists it as the server. */
+    PUBLIC_BASE_URL: z.url().default("http://127.0.0.1:8080"),
+    AUTH_JWKS_URL: optional(z.url()),
+    /** PEM (SPKI) public key that signs access tokens. */
+    AUTH_PUBLIC_KEY: optional(z.string()),
+    AUTH_PUBLIC_KEY_FILE: optional(z.string()),
+    AUTH_ALGORITHMS: z
+      .string()
+      .default("EdDSA,ES256,RS256")
+      .transform((value) => value.split(",").map((algorithm) => algorithm.trim()))
+      .pipe(z.array(z.string().min(1)).min(1)),
+    AUTH_ISSUER: optional(z.string()),
+    AUTH_AUDIENCE: optional(z.string()),
+    /** Holds `dev-jwt.pem`, the key dev tokens are signed with when no AUTH_* key source is set. */
+    DEV_KEYS_DIR: z
+      .string()
+      .min(1)
+      .default(join(repositoryRoot, ".data", "keys")),
+    MAX_BODY_BYTES: z.coerce.number().int().min(1).default(65_536),
+    PROJECTOR_GROUP_ID: z.string().min(1).default("installhub-gateway-projector"),
+  })
+  .refine(
+    (config) =>
+      [config.AUTH_JWKS_URL, config.AUTH_PUBLIC_KEY, config.AUTH_PUBLIC_KEY_FILE].filter(Boolean).length <= 1,
+    {
+      message: "set at most one of AUTH_JWKS_URL, AUTH_PUBLIC_KEY and AUTH_PUBLIC_KEY_FILE",
+      path: ["AUTH_JWKS_URL"],
+    },
+  );
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -1,0 +1,111 @@
+import { type InstallEvent, isDuplicateKeyError } from "@installhub/shared";
+import type { Collection, Db, Filter } from "mongodb";
+import type { Cursor } from "../domain/cursor.ts";
+import type { CompletedInstall } from "../domain/estimate.ts";
+import { type InstallState, reduceInstallStatus, stateChanged } from "../domain/install-status.ts";
+
+export const installStatusCollection = "install_status";
+
+/** The stored state plus `revision`, the optimistic-concurrency token of the conditional upsert. */
+export interface InstallStatusDocument extends InstallState {
+  _id: string;
+  revision: number;
+}
+
+export const installStatusIndexes = (collection = installStatusCollection) => ({
+  [collection]: [
+    { key: { tenantId: 1, requestedAt: -1, _id: -1 }, name: "tenant_requested" },
+    { key: { tenantId: 1, status: 1, requestedAt: -1, _id: -1 }, name: "tenant_status_requested" },
+    { key: { status: 1, finishedAt: -1 }, name: "status_finished" },
+  ],
+});
+
+export interface InstallStatusStore {
+  /** Folds one event into its install's document; safe to call twice and from several processes. */
+  apply(event: InstallEvent): Promise<InstallState>;
+  find(installId: string): Promise<InstallState | undefined>;
+  listForTenant(query: {
+    tenantId: string;
+    status?: InstallState["status"] | undefined;
+    after?: Cursor | undefined;
+    limit: number;
+  }): Promise<InstallState[]>;
+  recentlySucceeded(limit: number): Promise<CompletedInstall[]>;
+}
+
+function stateOf(document: InstallStatusDocument): InstallState {
+  const { _id, revision, ...state } = document;
+  return state;
+}
+
+/**
+ * `install_status` behind the pure reducer. Every write is a compare-and-set on `revision`: read the
+ * document, reduce, write only if nobody wrote in between (else read again). As the reducer is
+ * monotonic, no writer, the gateway's or the projector's, can move a document backwards.
+ */
+export function installStatusStore(db: Db, collectionName = installStatusCollection): InstallStatusStore {
+  const collection: Collection<InstallStatusDocument> = db.collection(collectionName);
+  return {
+    async apply(event) {
+      for (;;) {
+        const current = await collection.findOne({ _id: event.installId });
+        const previous = current ? stateOf(current) : undefined;
+        const next = reduceInstallStatus(previous, event);
+        if (!stateChanged(previous, next)) return next;
+        if (!current) {
+          try {
+            await collection.insertOne({ _id: event.installId, revision: 1, ...next });
+            return next;
+          } catch (error) {
+            if (isDuplicateKeyError(error)) continue;
+            throw error;
+          }
+        }
+        const { matchedCount } = await collection.updateOne(
+          { _id: event.installId, revision: current.revision },
+          { $set: { ...next, revision: current.revision + 1 } },
+        );
+        if (matchedCount === 1) return next;
+      }
+    },
+
+    async find(installId) {
+      const document = await collection.findOne({ _id: installId });
+      return document ? stateOf(document) : undefined;
+    },
+
+    async listForTenant({ tenantId, status, after, limit }) {
+      const filter: Filter<InstallStatusDocument> = { tenantId, ...(status ? { status } : {}) };
+      if (after) {
+        filter.$or = [
+          { requestedAt: { $lt: after.sortValue } },
+          { requestedAt: after.sortValue, _id: { $lt: after.id } },
+        ];
+      }
+      const documents = await collection
+        .find(filter)
+        .sort({ requestedAt: -1, _id: -1 })
+        .limit(limit)
+        .toArray();
+      return documents.map(stateOf);
+    },
+
+    async recentlySucceeded(limit) {
+      const documents = await collection
+        .find({ status: "Success", "success.dryRun": false })
+        .sort({ finishedAt: -1 })
+        .limit(limit)
+        .project<{ requestedAt: string; finishedAt: string; artifactCount: number | null }>({
+          requestedAt: 1,
+          finishedAt: 1,
+          artifactCount: 1,
+        })
+        .toArray();
+      return documents.map((d) => ({
+        requestedAt: d.requestedAt,
+        finishedAt: d.finishedAt,
+        artifactCount: d.artifactCount ?? 0,
+      }));
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { createHash } from "node:crypto";
+
+/**
+ * A digest of what an install request asks for (package + validated body, defaults applied), so a
+ * retry with the same Idempotency-Key is recognised whatever the key order or omitted defaults.
+ */
+export function requestFingerprint(packageId: string, body: unknown): string {
+  return createHash("sha256").update(canonicalJson({ packageId, body })).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,49 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { AppError, errorResponse, opsRoutes } from "@installhub/shared";
+import { authenticate } from "./auth.ts";
+import { catalogRoutes } from "./catalog-routes.ts";
+import type { GatewayDeps, GatewayEnv } from "./context.ts";
+import { docsPage } from "./docs-page.ts";
+import { toErrorResponse, validationHook } from "./errors.ts";
+import { importRoutes } from "./import-routes.ts";
+import { installRoutes } from "./install-routes.ts";
+import { notificationRoutes } from "./notification-routes.ts";
+import { requestMetrics } from "./request-metrics.ts";
+
+/**
+ * The gateway's HTTP API. Everything under /api needs a valid token (checked first); ops endpoints,
+ * the OpenAPI document and the docs page do not.
+ */
+export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
+  const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
+  app.onError(toErrorResponse(deps.logger));
+  app.notFound((c) =>
+    errorResponse(c, new AppError("NotFound", `No route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.use(requestMetrics());
+  app.route("/", opsRoutes(deps.readinessChecks));
+
+  app.use("/api/*", authenticate(deps.verifyToken));
+  app.route("/", installRoutes(deps));
+  app.route("/", catalogRoutes(deps));
+  app.route("/", importRoutes(deps));
+  app.route("/", notificationRoutes(deps));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "InstallHub API",
+      version: "1.0.0",
+      description:
+        "Marketplace installs, their status, the catalog, imports and notifications. See docs/api.md.",
+    },
+    servers: [{ url: deps.config.PUBLIC_BASE_URL }],
+  });
+  app.get("/docs", (c) => c.html(docsPage));
+  return app;
+}

@@ -1,0 +1,58 @@
+import type { Hook } from "@hono/zod-openapi";
+import { AppError, errorResponse, type Logger } from "@installhub/shared";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { z } from "zod";
+import type { GatewayEnv } from "./context.ts";
+
+const fromHttpStatus: Record<number, AppError["code"]> = {
+  400: "ValidationFailed",
+  401: "Unauthorized",
+  413: "PayloadTooLarge",
+  415: "UnsupportedMediaType",
+};
+
+/** MongoDB unreachable or without a primary: the request could not be served, retrying may help. */
+function isMongoUnavailable(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name ?? "";
+  return /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(name);
+}
+
+/** The one mapping from anything thrown in a route to the API's error body. */
+export function toErrorResponse(logger: Logger) {
+  return (error: Error, c: Context): Response => {
+    if (error instanceof AppError) {
+      if (error.code === "Unauthorized") c.header("WWW-Authenticate", 'Bearer realm="installhub"');
+      return errorResponse(c, error);
+    }
+    if (error instanceof HTTPException && fromHttpStatus[error.status]) {
+      return errorResponse(c, new AppError(fromHttpStatus[error.status]!, error.message));
+    }
+    if (isMongoUnavailable(error)) {
+      logger.error({ err: error, path: c.req.path }, "MongoDB unavailable");
+      return errorResponse(
+        c,
+        new AppError("ServiceUnavailable", "The database is unavailable; try again later"),
+      );
+    }
+    logger.error({ err: error, path: c.req.path }, "unexpected error");
+    return errorResponse(c, new AppError("InternalError", "Something went wrong on our side"));
+  };
+}
+
+/** Validation failures become 400 ValidationFailed naming every offending field. */
+export const validationHook: Hook<unknown, GatewayEnv, string, undefined> = (result) => {
+  if (result.success) return;
+  const fields = (result.error as z.ZodError).issues.flatMap((issue) => {
+    const at = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ field: at ? `${at}.${key}` : key, message: "unknown field" }));
+    }
+    return [{ field: at || result.target, message: issue.message }];
+  });
+  throw new AppError(
+    "ValidationFailed",
+    `Invalid ${result.target}: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`,
+    { fields },
+  );
+};

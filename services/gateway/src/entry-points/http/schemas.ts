@@ -1,0 +1,201 @@
+import { z } from "@hono/zod-openapi";
+import { ArtifactAction, ConflictStrategy, errorStatus, InstallStage, TrustLevel } from "@installhub/shared";
+import semver from "semver";
+
+/** Request and response shapes of the HTTP API: validation and the OpenAPI document both come from here. */
+
+export const ErrorBody = z
+  .object({
+    error: z.enum(Object.keys(errorStatus) as [keyof typeof errorStatus, ...(keyof typeof errorStatus)[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .openapi("Error");
+
+export const InstallRequestBody = z
+  .strictObject({
+    version: z
+      .string()
+      .refine((value) => semver.valid(value) === value, "expected a semantic version such as 3.0.0")
+      .optional()
+      .openapi({
+        description: "Omit for the latest (highest non-yanked, non-prerelease) version",
+        example: "3.0.0",
+      }),
+    targetTenantId: z.string().min(1).openapi({ example: "tenant-abc123" }),
+    defaultConflictStrategy: ConflictStrategy.default("Skip"),
+    conflictStrategies: z
+      .record(z.string().min(1), ConflictStrategy)
+      .optional()
+      .openapi({ description: "Artifact key → strategy; takes precedence over defaultConflictStrategy" }),
+    dryRun: z.boolean().default(false),
+    acknowledgeCommunityPackage: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Required (true) for Community packages" }),
+  })
+  .openapi("InstallRequest");
+
+export const InstallAccepted = z
+  .object({
+    installId: z.string().openapi({ example: "mkt-install-b7c8d9" }),
+    status: z.literal("InProgress"),
+    statusUrl: z.string().openapi({ example: "/api/marketplace/installs/mkt-install-b7c8d9/status" }),
+    estimatedSeconds: z.number().int().openapi({ example: 15 }),
+  })
+  .openapi("InstallAccepted");
+export type InstallAccepted = z.infer<typeof InstallAccepted>;
+
+const PlannedArtifact = z.object({ key: z.string(), action: ArtifactAction, resultingKey: z.string() });
+
+export const InstallStatus = z
+  .union([
+    z.object({
+      status: z.literal("InProgress"),
+      stage: InstallStage,
+      progress: z.string().optional().openapi({ example: "3 of 5 artifacts installed" }),
+    }),
+    z.object({
+      status: z.literal("Success"),
+      importId: z.string(),
+      artifactsInstalled: z.number().int(),
+      conflictsResolved: z.number().int(),
+      completedAt: z.string(),
+      dryRun: z.literal(true).optional(),
+      plan: z.array(PlannedArtifact).optional(),
+    }),
+    z.object({
+      status: z.literal("Failed"),
+      stage: InstallStage,
+      error: z.string(),
+      message: z.string(),
+      rolledBack: z.boolean(),
+    }),
+  ])
+  .openapi("InstallStatus");
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Page size, 1–100" }),
+  cursor: z.string().optional().openapi({ description: "`nextCursor` of the previous page" }),
+};
+
+export const InstallSummary = z
+  .object({
+    installId: z.string(),
+    tenantId: z.string(),
+    packageId: z.string(),
+    version: z.string(),
+    requestedAt: z.string(),
+    requestedBy: z.string().nullable(),
+    status: InstallStatus,
+  })
+  .openapi("InstallSummary");
+
+export const PackageVersion = z
+  .object({
+    version: z.string(),
+    yanked: z.boolean(),
+    prerelease: z.boolean(),
+    sha256: z.string(),
+    sizeBytes: z.number().int(),
+    signed: z.boolean(),
+    artifactCount: z.number().int(),
+    publishedAt: z.string(),
+  })
+  .openapi("PackageVersion");
+
+export const PackageSummary = z
+  .object({
+    packageId: z.string(),
+    name: z.string(),
+    description: z.string(),
+    trustLevel: TrustLevel,
+    publisher: z.object({ id: z.string(), name: z.string() }),
+    latestVersion: z.string().nullable(),
+  })
+  .openapi("PackageSummary");
+
+export const PackageDetail = PackageSummary.extend({ versions: z.array(PackageVersion) }).openapi(
+  "PackageDetail",
+);
+
+export const ImportRecord = z
+  .object({
+    importId: z.string(),
+    installId: z.string(),
+    tenantId: z.string(),
+    packageId: z.string(),
+    version: z.string(),
+    requestedBy: z.object({ userId: z.string(), email: z.string() }),
+    dryRun: z.boolean(),
+    status: z.enum(["InProgress", "Succeeded", "Failed"]),
+    startedAt: z.string(),
+    completedAt: z.string().nullable(),
+    artifactsInstalled: z.number().int(),
+    conflictsResolved: z.number().int(),
+    rolledBack: z.boolean(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    artifacts: z.array(
+      z.object({
+        key: z.string(),
+        action: ArtifactAction,
+        resultingKey: z.string(),
+        beforeVersionId: z.string().nullable(),
+        afterVersionId: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi("ImportRecord");
+
+export const AuditEntry = z
+  .object({
+    seq: z.number().int(),
+    at: z.string(),
+    actor: z.object({ userId: z.string(), email: z.string() }),
+    action: z.string(),
+    artifactKey: z.string().nullable(),
+    resultingKey: z.string().nullable(),
+    artifactAction: ArtifactAction.nullable(),
+    beforeVersionId: z.string().nullable(),
+    afterVersionId: z.string().nullable(),
+    message: z.string().nullable(),
+  })
+  .openapi("AuditEntry");
+
+export const Notification = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    installId: z.string(),
+    kind: z.enum(["InstallSucceeded", "InstallFailed", "DryRunCompleted"]),
+    title: z.string(),
+    body: z.string(),
+    link: z.string(),
+    createdAt: z.string(),
+    readAt: z.string().nullable(),
+  })
+  .openapi("Notification");
+
+export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+
+/** Error responses, for the OpenAPI document. */
+export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: errorDescriptions[status], content: { "application/json": { schema: ErrorBody } } },
+    ]),
+  );
+
+const errorDescriptions = {
+  400: "Invalid request (ValidationFailed) or AcknowledgmentRequired",
+  401: "No, malformed, expired or badly signed token",
+  403: "A permission is missing, or the tenant is not in the token",
+  404: "Not found (or not yours)",
+  409: "A request with this Idempotency-Key is still being processed",
+  413: "Body larger than the limit",
+  415: "Body is not JSON",
+  422: "Idempotency-Key reused with a different body",
+  503: "Kafka or MongoDB cannot take the request; nothing was accepted",
+};

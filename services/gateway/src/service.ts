@@ -1,0 +1,90 @@
+import { serve } from "@hono/node-server";
+import {
+  connectPlatform,
+  ensureIndexes,
+  type Logger,
+  type Platform,
+  type RunningConsumer,
+} from "@installhub/shared";
+import type { ISocketFactory } from "kafkajs";
+import { createTokenVerifier } from "./auth/verifier.ts";
+import type { GatewayConfig } from "./config.ts";
+import { catalogReads } from "./data-access/catalog-reads.ts";
+import { idempotencyIndexes, idempotencyStore } from "./data-access/idempotency-store.ts";
+import { importReads } from "./data-access/import-reads.ts";
+import { installStatusIndexes, installStatusStore } from "./data-access/install-status-store.ts";
+import { notificationStore } from "./data-access/notification-store.ts";
+import { createApp } from "./entry-points/http/app.ts";
+import type { InstallAccepted } from "./entry-points/http/schemas.ts";
+import { startProjector } from "./entry-points/projector.ts";
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Replaces how Kafka connections are opened (tests cut the gateway off from the broker with it). */
+  socketFactory?: ISocketFactory;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  platform: Platform;
+  projector: RunningConsumer;
+  /** Stops answering, stops the projector (in-flight event finishes and commits), disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: the HTTP API on GATEWAY_HOST:GATEWAY_PORT and the status projector.
+ *
+ * @example
+ * const gateway = await startGateway(parseConfig(gatewayConfigSchema, { ...env, GATEWAY_PORT: "0" }));
+ * await fetch(`${gateway.url}/healthz`);
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
+  const platform = await connectPlatform("gateway", config, options.logger, {
+    ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
+  });
+  const { db } = platform.mongo;
+  await ensureIndexes(db, { ...installStatusIndexes(), ...idempotencyIndexes });
+  const statuses = installStatusStore(db);
+  const app = createApp({
+    config,
+    logger: platform.logger,
+    verifyToken: await createTokenVerifier(config, platform.logger),
+    publisher: platform.publisher,
+    statuses,
+    idempotency: idempotencyStore<InstallAccepted>(db),
+    catalog: catalogReads(db),
+    imports: importReads(db),
+    notifications: notificationStore(db),
+    readinessChecks: platform.readinessChecks,
+    now: () => new Date(),
+  });
+  const projector = await startProjector({ platform, config, store: statuses });
+  const server = await new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
+    const running = serve(
+      { fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT },
+      (info) =>
+        resolve({
+          port: info.port,
+          close: () => new Promise<void>((done) => running.close(() => done())),
+        }),
+    );
+  });
+  const url = `http://${config.GATEWAY_HOST}:${server.port}`;
+  platform.logger.info({ url }, "gateway listening");
+  return {
+    url,
+    port: server.port,
+    platform,
+    projector,
+    async stop() {
+      await server.close();
+      await projector.stop();
+      await platform.close();
+    },
+  };
+}
