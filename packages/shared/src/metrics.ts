@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { InstallEvent } from "./events/contracts.ts";
 
 /** One registry per process; every service exposes it on /metrics. */
 export const metricsRegistry = new Registry();
@@ -18,3 +19,49 @@ export const dlqMessages = new Counter({
   labelNames: ["group", "reason"] as const,
   registers: [metricsRegistry],
 });
+
+export const consumerLag = new Gauge({
+  name: "installhub_consumer_lag",
+  help: "Messages behind the high watermark after the last batch, by consumer group, topic and partition",
+  labelNames: ["group", "topic", "partition"] as const,
+  registers: [metricsRegistry],
+});
+
+export const installOutcomes = new Counter({
+  name: "installhub_installs_total",
+  help: "Installs that reached a terminal event, by outcome and (for failures) the failing stage and error",
+  labelNames: ["outcome", "stage", "error"] as const,
+  registers: [metricsRegistry],
+});
+
+export const scanVerdictsPublished = new Counter({
+  name: "installhub_scan_verdicts_total",
+  help: "Security scan verdicts published, by verdict",
+  labelNames: ["verdict"] as const,
+  registers: [metricsRegistry],
+});
+
+export const artifactsApplied = new Counter({
+  name: "installhub_artifacts_total",
+  help: "Artifacts applied by the installer, by action",
+  labelNames: ["action"] as const,
+  registers: [metricsRegistry],
+});
+
+/** Counts what an event published by this process says about the pipeline. */
+export function countPublished(event: InstallEvent): void {
+  switch (event.type) {
+    case "InstallSucceeded":
+      installOutcomes.inc({ outcome: event.dryRun ? "dry-run" : "success", stage: "", error: "" });
+      break;
+    case "InstallFailed":
+      installOutcomes.inc({ outcome: "failed", stage: event.stage, error: event.error });
+      break;
+    case "SecurityScanCompleted":
+      scanVerdictsPublished.inc({ verdict: event.verdict });
+      break;
+    case "ArtifactInstalled":
+      artifactsApplied.inc({ action: event.action });
+      break;
+  }
+}

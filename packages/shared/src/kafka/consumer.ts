@@ -12,7 +12,7 @@ import { readCloudEventAttributes } from "../events/cloudevents.ts";
 import type { EventCodec } from "../events/codec.ts";
 import type { InstallEvent, InstallEventOf, InstallEventType } from "../events/contracts.ts";
 import type { Logger } from "../logger.ts";
-import { dlqMessages, handlerDuration } from "../metrics.ts";
+import { consumerLag, dlqMessages, handlerDuration } from "../metrics.ts";
 
 export interface HandlerContext {
   eventId: string | undefined;
@@ -149,6 +149,13 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     });
     dlqMessages.inc({ group, reason });
   };
+
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    consumerLag.set(
+      { group, topic: payload.topic, partition: String(payload.partition) },
+      Number(payload.offsetLag),
+    );
+  });
 
   const commit = (partition: number, offset: string) =>
     consumer.commitOffsets([{ topic: options.topic, partition, offset: (BigInt(offset) + 1n).toString() }]);

@@ -2,6 +2,7 @@ import { CompressionTypes, type Kafka, Partitioners, type Producer } from "kafka
 import { cloudEventHeaders } from "../events/cloudevents.ts";
 import type { EventCodec } from "../events/codec.ts";
 import type { InstallEvent } from "../events/contracts.ts";
+import { countPublished } from "../metrics.ts";
 
 export interface EventPublisher {
   /** Resolves once every event is acknowledged by all in-sync replicas (acks=all). */
@@ -46,6 +47,7 @@ export async function createEventPublisher(options: {
         compression: CompressionTypes.None,
         messages,
       });
+      list.forEach(countPublished);
     },
     disconnect: () => producer.disconnect(),
   };
