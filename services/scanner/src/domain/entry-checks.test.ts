@@ -14,7 +14,9 @@ describe("entryFindings", () => {
 
   it("rejects path traversal with / or \\ separators", () => {
     expect(rulesOf("../evil.sh")).toEqual([["archive.path-traversal", "../evil.sh"]]);
-    expect(rulesOf("artifacts/../../evil.sh")).toEqual([["archive.path-traversal", "artifacts/../../evil.sh"]]);
+    expect(rulesOf("artifacts/../../evil.sh")).toEqual([
+      ["archive.path-traversal", "artifacts/../../evil.sh"],
+    ]);
     expect(rulesOf("artifacts\\..\\evil.sh")).toEqual([["archive.path-traversal", "artifacts\\..\\evil.sh"]]);
   });
 
@@ -30,8 +32,12 @@ describe("entryFindings", () => {
   });
 
   it("rejects links, devices and FIFOs, naming the entry", () => {
-    expect(rulesOf("artifacts/link", "SymbolicLink", "/etc/passwd")).toEqual([["archive.symlink", "artifacts/link"]]);
-    expect(rulesOf("artifacts/hard", "Link", "manifest.json")).toEqual([["archive.hardlink", "artifacts/hard"]]);
+    expect(rulesOf("artifacts/link", "SymbolicLink", "/etc/passwd")).toEqual([
+      ["archive.symlink", "artifacts/link"],
+    ]);
+    expect(rulesOf("artifacts/hard", "Link", "manifest.json")).toEqual([
+      ["archive.hardlink", "artifacts/hard"],
+    ]);
     expect(rulesOf("dev/tty", "CharacterDevice")).toEqual([["archive.device-entry", "dev/tty"]]);
     expect(rulesOf("dev/sda", "BlockDevice")).toEqual([["archive.device-entry", "dev/sda"]]);
     expect(rulesOf("pipe", "FIFO")).toEqual([["archive.device-entry", "pipe"]]);

@@ -1,0 +1,87 @@
+import { InstallEvent } from "@installhub/shared";
+import { exampleEvents } from "@installhub/shared/testing";
+import { describe, expect, it } from "vitest";
+import { finding } from "./findings.ts";
+import { downloadFailedOutcome, scanOutcome, scanStarted } from "./outcome.ts";
+
+const request = exampleEvents({
+  installId: "mkt-install-abc",
+  tenantId: "tenant-1",
+  importId: "imp-1",
+}).InstallRequested;
+const at = new Date("2026-05-25T10:30:00.000Z");
+const sha = "d".repeat(64);
+
+describe("scan outcomes", () => {
+  it("SecurityScanStarted carries the phase and validates", () => {
+    expect(InstallEvent.parse(scanStarted(request, "Scanning", at))).toMatchObject({
+      phase: "Scanning",
+      installId: "mkt-install-abc",
+    });
+  });
+
+  it("PASS and WARN publish only the verdict, bound to the scanned digest", () => {
+    const warn = scanOutcome(
+      request,
+      [finding("signature.unsigned-community", "warning", "p", "unsigned Community package")],
+      sha,
+      at,
+    );
+    expect(warn.verdict).toBe("WARN");
+    expect(warn.events.map((e) => InstallEvent.parse(e).type)).toEqual(["SecurityScanCompleted"]);
+    expect(warn.events[0]).toMatchObject({ verdict: "WARN", archiveSha256: sha });
+  });
+
+  it("FAIL also ends the install with the spec's failure", () => {
+    const eicar = finding(
+      "malware.eicar",
+      "critical",
+      "artifacts/x.txt",
+      "EICAR antivirus test signature (line 2)",
+    );
+    const outcome = scanOutcome(
+      request,
+      [eicar, finding("url.insecure-scheme", "warning", "a", "b")],
+      sha,
+      at,
+    );
+    const [, failed] = outcome.events.map((e) => InstallEvent.parse(e));
+    expect(failed).toMatchObject({
+      type: "InstallFailed",
+      importId: "imp-1",
+      stage: "SecurityScan",
+      error: "SecurityScanFailed",
+      message: "Package scan returned FAIL — installation blocked",
+      rolledBack: true,
+      details: { archiveSha256: sha, findings: [eicar] },
+    });
+  });
+
+  it("an integrity failure is reported as such, naming both digests", () => {
+    const mismatch = finding(
+      "integrity.digest-mismatch",
+      "critical",
+      "p.tgz",
+      `archive sha256 is ${sha}, the catalog expects ${"a".repeat(64)}`,
+    );
+    const [, failed] = scanOutcome(request, [mismatch], sha, at).events;
+    expect(failed).toMatchObject({ stage: "SecurityScan", error: "IntegrityCheckFailed", rolledBack: true });
+    expect(failed && "message" in failed && failed.message).toContain("a".repeat(64));
+  });
+
+  it("a download failure ends the install at the Downloading stage", () => {
+    const outcome = downloadFailedOutcome(
+      request,
+      { code: "ArchiveNotFound", message: "the CDN has no archive at x (HTTP 404)", attempts: 1 },
+      at,
+    );
+    expect(outcome.verdict).toBe("NotScanned");
+    expect(InstallEvent.parse(outcome.events[0])).toMatchObject({
+      type: "InstallFailed",
+      stage: "Downloading",
+      error: "ArchiveNotFound",
+      message: "Package download failed: the CDN has no archive at x (HTTP 404)",
+      rolledBack: true,
+    });
+  });
+});
