@@ -1,6 +1,7 @@
 import type { Db } from "mongodb";
 import type { InstallRequest } from "../domain/journal.ts";
 import { installerCollections } from "./collections.ts";
+import { insertOnce } from "./insert-once.ts";
 
 type InstallRequestDocument = InstallRequest & { _id: string };
 
@@ -9,7 +10,7 @@ export function installRequestStore(db: Db) {
   const requests = db.collection<InstallRequestDocument>(installerCollections.requests);
   return {
     async save(request: InstallRequest): Promise<void> {
-      await requests.updateOne({ _id: request.installId }, { $setOnInsert: request }, { upsert: true });
+      await insertOnce(requests, [{ ...request, _id: request.installId }]);
     },
     async find(installId: string): Promise<InstallRequest | null> {
       const document = await requests.findOne({ _id: installId });

@@ -1,0 +1,187 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AuditEntryDocument,
+  auditLogOf,
+  type BaseConfig,
+  type ConflictStrategy,
+  connectMongo,
+  type InstallEvent,
+  type InstallEventOf,
+  importRecordsOf,
+  type PackageDocument,
+  parseConfig,
+} from "@installhub/shared";
+import { isolatedConfig, startEventBus, startExampleMarketplace, uniqueId } from "@installhub/shared/testing";
+import { type InstallerConfig, installerConfigSchema } from "../src/config.ts";
+import { tenantArtifactsOf } from "../src/data-access/tenant-artifacts.ts";
+import type { TenantArtifact } from "../src/domain/tenant-artifact.ts";
+
+/**
+ * What every installer test needs: its own topics and database, the example packages on a dev CDN,
+ * a bus to publish requests and verdicts and record what the installer emits, and the environment a
+ * child installer process would run with.
+ */
+export async function startHarness(prefix: string, extraEnv: Record<string, string> = {}) {
+  const base = isolatedConfig(prefix);
+  const mongo = await connectMongo(base.MONGO_URL, base.MONGO_DB);
+  const marketplace = await startExampleMarketplace(mongo.db);
+  const env = { ...environmentOf(base), PUBLICHUB_CDN_URL: marketplace.cdn.url, ...extraEnv };
+  const config: InstallerConfig = parseConfig(installerConfigSchema, env);
+  const bus = await startEventBus(config);
+  const db = mongo.db;
+  const packageNamed = (id: string) => {
+    const found = marketplace.packages.find((pkg) => pkg._id === id);
+    if (!found) throw new Error(`no example package ${id}`);
+    return found;
+  };
+
+  return {
+    config,
+    env,
+    db,
+    bus,
+    marketplace,
+    packageNamed,
+
+    /** Publishes the request and a PASS verdict for the bytes the catalog describes. */
+    async publishInstall(install: ExampleInstall, verdict: "PASS" | "WARN" | "FAIL" = "PASS") {
+      await bus.publisher.publish([install.requested, verdictOf(install, verdict)]);
+    },
+
+    /** Waits for the install's terminal event and returns every installer event of it, in order. */
+    async outcomeOf(install: ExampleInstall): Promise<InstallEvent[]> {
+      const events = await bus.waitForEvents(install.installId, (all) => all.some(isTerminal));
+      return events.filter((event) => installerEventTypes.has(event.type));
+    },
+
+    /** Seeds a tenant artifact the tenant made itself, as it would be before any import. */
+    async seed(tenantId: string, key: string): Promise<TenantArtifact> {
+      const artifact: TenantArtifact = {
+        tenantId,
+        key,
+        type: "workflow",
+        name: `Tenant's own ${key}`,
+        content: `{"owner":"${tenantId}","key":"${key}"}`,
+        sha256: "f".repeat(64),
+        versionId: `seed-${randomUUID()}`,
+        source: null,
+        updatedAt: "2026-01-01T00:00:00.000Z",
+      };
+      await tenantArtifactsOf(db).insertOne(artifact);
+      return artifact;
+    },
+
+    /** Every artifact of the tenant, whole documents (with _id), by key. */
+    snapshot: (tenantId: string) => tenantArtifactsOf(db).find({ tenantId }).sort({ key: 1 }).toArray(),
+    record: (importId: string) => importRecordsOf(db).findOne({ _id: importId }),
+    auditLog: (importId: string): Promise<AuditEntryDocument[]> =>
+      auditLogOf(db).find({ importId }).sort({ seq: 1 }).toArray(),
+
+    async close() {
+      await bus.close();
+      await marketplace.close();
+      await mongo.close();
+    },
+  };
+}
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+export interface ExampleInstall {
+  installId: string;
+  importId: string;
+  tenantId: string;
+  requested: InstallEventOf<"InstallRequested">;
+}
+
+/** An InstallRequested for an example package, as the gateway would publish it. */
+export function installOf(
+  pkg: PackageDocument,
+  options: {
+    tenantId: string;
+    version?: string;
+    defaultStrategy?: ConflictStrategy;
+    overrides?: Record<string, ConflictStrategy>;
+    dryRun?: boolean;
+  },
+): ExampleInstall {
+  const version = pkg.versions.find(
+    (entry) => entry.version === (options.version ?? pkg.versions[0]?.version),
+  );
+  if (!version) throw new Error(`no version ${options.version} of ${pkg._id}`);
+  const installId = uniqueId("mkt-install");
+  const importId = `imp-${randomUUID()}`;
+  return {
+    installId,
+    importId,
+    tenantId: options.tenantId,
+    requested: {
+      type: "InstallRequested",
+      installId,
+      tenantId: options.tenantId,
+      packageId: pkg._id,
+      version: version.version,
+      occurredAt: new Date().toISOString(),
+      importId,
+      packageName: pkg.name,
+      trustLevel: pkg.trustLevel,
+      archive: {
+        path: version.archivePath,
+        sha256: version.sha256,
+        sizeBytes: version.sizeBytes,
+        signature: version.signature,
+      },
+      publisher: { id: pkg.publisherId, name: pkg.publisherId, publicKey: null },
+      conflict: { defaultStrategy: options.defaultStrategy ?? "Skip", overrides: options.overrides ?? {} },
+      dryRun: options.dryRun ?? false,
+      artifactCount: version.artifactCount,
+      requestedBy: { userId: "user-1", email: "admin@example.test" },
+    },
+  };
+}
+
+export function verdictOf(
+  install: ExampleInstall,
+  verdict: "PASS" | "WARN" | "FAIL",
+): InstallEventOf<"SecurityScanCompleted"> {
+  const { installId, tenantId, packageId, version } = install.requested;
+  return {
+    type: "SecurityScanCompleted",
+    installId,
+    tenantId,
+    packageId,
+    version,
+    occurredAt: new Date().toISOString(),
+    verdict,
+    findings: [],
+    archiveSha256: install.requested.archive.sha256,
+  };
+}
+
+const installerEventTypes = new Set([
+  "ImportStarted",
+  "ArtifactInstalled",
+  "InstallSucceeded",
+  "InstallFailed",
+]);
+
+export function isTerminal(event: InstallEvent): boolean {
+  return event.type === "InstallSucceeded" || event.type === "InstallFailed";
+}
+
+export function ofType<T extends InstallEvent["type"]>(events: InstallEvent[], type: T): InstallEventOf<T>[] {
+  return events.filter((event): event is InstallEventOf<T> => event.type === type);
+}
+
+/** The environment variables that reproduce a parsed test config, for a child process. */
+function environmentOf(config: BaseConfig): Record<string, string> {
+  return {
+    KAFKA_BROKERS: config.KAFKA_BROKERS.join(","),
+    SCHEMA_REGISTRY_URL: config.SCHEMA_REGISTRY_URL,
+    MONGO_URL: config.MONGO_URL,
+    MONGO_DB: config.MONGO_DB,
+    INSTALL_EVENTS_TOPIC: config.INSTALL_EVENTS_TOPIC,
+    DLQ_TOPIC: config.DLQ_TOPIC,
+    KAFKA_TOPIC_PARTITIONS: String(config.KAFKA_TOPIC_PARTITIONS),
+    LOG_LEVEL: config.LOG_LEVEL,
+  };
+}

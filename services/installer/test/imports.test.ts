@@ -1,0 +1,327 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { examplesRoot, type RunningWorker } from "@installhub/shared";
+import { uniqueId, waitFor } from "@installhub/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startInstaller } from "../src/service.ts";
+import { type Harness, installOf, ofType, startHarness } from "./harness.ts";
+
+let harness: Harness;
+let installer: RunningWorker;
+
+beforeAll(async () => {
+  harness = await startHarness("installer-imports");
+  installer = await startInstaller(harness.config);
+});
+
+afterAll(async () => {
+  await installer?.stop();
+  await harness?.close();
+});
+
+const exampleFile = (packageId: string, version: string, file: string) =>
+  readFile(join(examplesRoot, "packages", packageId, version, file), "utf8");
+
+describe("installer: conflict strategies", () => {
+  it.each([
+    ["Skip", "Skipped", "invoice-approval", 4],
+    ["Overwrite", "Overwritten", "invoice-approval", 5],
+    ["Rename", "Renamed", "invoice-approval-2", 5],
+  ] as const)("%s against a pre-existing artifact", async (strategy, action, resultingKey, installed) => {
+    const tenantId = uniqueId("tenant");
+    const existing = await harness.seed(tenantId, "invoice-approval");
+    const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
+      tenantId,
+      version: "3.0.0",
+      defaultStrategy: strategy,
+    });
+    await harness.publishInstall(install);
+    const events = await harness.outcomeOf(install);
+
+    expect(events.map((event) => event.type)).toEqual([
+      "ImportStarted",
+      ...Array(5).fill("ArtifactInstalled"),
+      "InstallSucceeded",
+    ]);
+    const progress = ofType(events, "ArtifactInstalled");
+    expect(progress.map((event) => [event.index, event.total])).toEqual([1, 2, 3, 4, 5].map((i) => [i, 5]));
+    expect(progress[0]).toMatchObject({ key: "invoice-approval", action, resultingKey });
+    expect(progress.slice(1).map((event) => event.action)).toEqual(Array(4).fill("Created"));
+    expect(ofType(events, "InstallSucceeded")[0]).toMatchObject({
+      importId: install.importId,
+      artifactsInstalled: installed,
+      conflictsResolved: 1,
+      dryRun: false,
+    });
+
+    const tenant = await harness.snapshot(tenantId);
+    const byKey = new Map(tenant.map((artifact) => [artifact.key, artifact]));
+    const approval = await exampleFile("acme-invoice-workflows", "3.0.0", "artifacts/invoice-approval.json");
+    if (strategy === "Overwrite") {
+      expect(byKey.get("invoice-approval")).toMatchObject({
+        _id: existing._id,
+        content: approval,
+        name: "Invoice approval",
+        versionId: `${install.importId}/1`,
+      });
+    } else {
+      expect(byKey.get("invoice-approval")).toEqual(existing);
+    }
+    if (strategy === "Rename") {
+      expect(byKey.get("invoice-approval-2")).toMatchObject({
+        name: "Invoice approval (2)",
+        content: approval,
+      });
+    }
+    expect(tenant).toHaveLength(strategy === "Rename" ? 6 : 5);
+
+    const record = await harness.record(install.importId);
+    expect(record).toMatchObject({
+      status: "Succeeded",
+      tenantId,
+      artifactsInstalled: installed,
+      conflictsResolved: 1,
+      rolledBack: false,
+      requestedBy: install.requested.requestedBy,
+    });
+    expect(record?.artifacts[0]).toEqual({
+      key: "invoice-approval",
+      action,
+      resultingKey,
+      beforeVersionId: strategy === "Rename" ? null : existing.versionId,
+      afterVersionId: strategy === "Skip" ? existing.versionId : `${install.importId}/1`,
+    });
+    const audit = await harness.auditLog(install.importId);
+    expect(audit.map((entry) => entry.action)).toEqual([
+      "ImportStarted",
+      ...Array(5).fill("ArtifactApplied"),
+      "ImportSucceeded",
+    ]);
+    expect(audit.map((entry) => entry._id)).toEqual(audit.map((_, seq) => `${install.importId}:${seq}`));
+  });
+
+  it("applies per-artifact overrides over the default strategy", async () => {
+    const tenantId = uniqueId("tenant");
+    for (const key of ["invoice-approval", "invoice-reminder", "invoice-dashboard", "overdue-report"]) {
+      await harness.seed(tenantId, key);
+    }
+    const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
+      tenantId,
+      version: "3.0.0",
+      defaultStrategy: "Skip",
+      overrides: {
+        "invoice-reminder": "Overwrite",
+        "invoice-dashboard": "Rename",
+        "overdue-report": "Overwrite",
+      },
+    });
+    await harness.publishInstall(install, "WARN");
+    const events = await harness.outcomeOf(install);
+
+    expect(
+      ofType(events, "ArtifactInstalled").map((event) => [event.key, event.action, event.resultingKey]),
+    ).toEqual([
+      ["invoice-approval", "Skipped", "invoice-approval"],
+      ["invoice-reminder", "Overwritten", "invoice-reminder"],
+      ["invoice-dashboard", "Renamed", "invoice-dashboard-2"],
+      ["overdue-report", "Overwritten", "overdue-report"],
+      ["vendor-sync", "Created", "vendor-sync"],
+    ]);
+    expect(ofType(events, "InstallSucceeded")[0]).toMatchObject({
+      artifactsInstalled: 4,
+      conflictsResolved: 4,
+    });
+    expect((await harness.snapshot(tenantId)).map((artifact) => artifact.key)).toEqual([
+      "invoice-approval",
+      "invoice-dashboard",
+      "invoice-dashboard-2",
+      "invoice-reminder",
+      "overdue-report",
+      "vendor-sync",
+    ]);
+  });
+});
+
+describe("installer: rollback and dry run", () => {
+  it("rolls back exactly when a Fail conflict comes after applied artifacts, and names the artifact", async () => {
+    const tenantId = uniqueId("tenant");
+    await harness.seed(tenantId, "invoice-dashboard");
+    await harness.seed(tenantId, "invoice-approval");
+    await harness.seed(tenantId, "unrelated");
+    const before = await harness.snapshot(tenantId);
+    // Manifest order: invoice-dashboard (Overwrite), overdue-report (new), invoice-approval (Fail), reporting-schedule.
+    const install = installOf(harness.packageNamed("acme-reporting-pack"), {
+      tenantId,
+      defaultStrategy: "Overwrite",
+      overrides: { "invoice-approval": "Fail" },
+    });
+    await harness.publishInstall(install);
+    const events = await harness.outcomeOf(install);
+
+    expect(events.map((event) => event.type)).toEqual([
+      "ImportStarted",
+      "ArtifactInstalled",
+      "ArtifactInstalled",
+      "InstallFailed",
+    ]);
+    expect(ofType(events, "ArtifactInstalled").map((event) => event.action)).toEqual([
+      "Overwritten",
+      "Created",
+    ]);
+    const failed = ofType(events, "InstallFailed")[0];
+    expect(failed).toMatchObject({ stage: "Installing", error: "ConflictFailed", rolledBack: true });
+    expect(failed?.message).toContain('"invoice-approval"');
+    expect(await harness.snapshot(tenantId)).toEqual(before);
+
+    expect(await harness.record(install.importId)).toMatchObject({
+      status: "Failed",
+      rolledBack: true,
+      artifactsInstalled: 0,
+      error: { code: "ConflictFailed" },
+    });
+    const audit = await harness.auditLog(install.importId);
+    expect(audit.map((entry) => [entry.action, entry.artifactKey])).toEqual([
+      ["ImportStarted", null],
+      ["ArtifactApplied", "invoice-dashboard"],
+      ["ArtifactApplied", "overdue-report"],
+      ["RolledBack", "overdue-report"],
+      ["RolledBack", "invoice-dashboard"],
+      ["ImportFailed", null],
+    ]);
+    const dashboardBefore = before.find((artifact) => artifact.key === "invoice-dashboard");
+    expect(audit[4]).toMatchObject({
+      beforeVersionId: `${install.importId}/1`,
+      afterVersionId: dashboardBefore?.versionId,
+    });
+  });
+
+  it("a dry run plans every artifact, writes nothing to the tenant, and records the plan", async () => {
+    const tenantId = uniqueId("tenant");
+    await harness.seed(tenantId, "invoice-approval");
+    await harness.seed(tenantId, "overdue-report");
+    const before = await harness.snapshot(tenantId);
+    const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
+      tenantId,
+      version: "2.1.0",
+      defaultStrategy: "Rename",
+      overrides: { "overdue-report": "Skip" },
+      dryRun: true,
+    });
+    await harness.publishInstall(install);
+    const events = await harness.outcomeOf(install);
+
+    expect(events.map((event) => event.type)).toEqual(["ImportStarted", "InstallSucceeded"]);
+    expect(ofType(events, "ImportStarted")[0]).toMatchObject({ total: 5, dryRun: true });
+    expect(ofType(events, "InstallSucceeded")[0]).toMatchObject({
+      dryRun: true,
+      artifactsInstalled: 4,
+      conflictsResolved: 2,
+      plan: [
+        { key: "invoice-approval", action: "Renamed", resultingKey: "invoice-approval-2" },
+        { key: "invoice-reminder", action: "Created", resultingKey: "invoice-reminder" },
+        { key: "invoice-dashboard", action: "Created", resultingKey: "invoice-dashboard" },
+        { key: "overdue-report", action: "Skipped", resultingKey: "overdue-report" },
+        { key: "vendor-sync", action: "Created", resultingKey: "vendor-sync" },
+      ],
+    });
+    expect(await harness.snapshot(tenantId)).toEqual(before);
+    expect(await harness.record(install.importId)).toMatchObject({ dryRun: true, status: "Succeeded" });
+    const audit = await harness.auditLog(install.importId);
+    expect(audit.map((entry) => entry.action)).toEqual([
+      "ImportStarted",
+      ...Array(5).fill("ArtifactPlanned"),
+      "ImportSucceeded",
+    ]);
+  });
+
+  it("a dry run that would meet a Fail conflict fails without touching the tenant", async () => {
+    const tenantId = uniqueId("tenant");
+    await harness.seed(tenantId, "vendor-sync");
+    const before = await harness.snapshot(tenantId);
+    const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
+      tenantId,
+      version: "3.0.0",
+      defaultStrategy: "Fail",
+      dryRun: true,
+    });
+    await harness.publishInstall(install);
+    const events = await harness.outcomeOf(install);
+    expect(events.map((event) => event.type)).toEqual(["ImportStarted", "InstallFailed"]);
+    expect(ofType(events, "InstallFailed")[0]).toMatchObject({
+      error: "ConflictFailed",
+      details: { artifactKey: "vendor-sync", index: 5 },
+    });
+    expect(await harness.snapshot(tenantId)).toEqual(before);
+  });
+});
+
+describe("installer: the archive and earlier failures", () => {
+  it("imports nothing when the CDN serves bytes other than the scanned ones", async () => {
+    const tenantId = uniqueId("tenant");
+    const install = installOf(harness.packageNamed("tampered-dashboards"), { tenantId });
+    await harness.publishInstall(install);
+    const events = await harness.outcomeOf(install);
+
+    expect(events.map((event) => event.type)).toEqual(["InstallFailed"]);
+    expect(events[0]).toMatchObject({ stage: "Installing", error: "ArchiveChanged", rolledBack: true });
+    expect(await harness.snapshot(tenantId)).toEqual([]);
+    expect(await harness.record(install.importId)).toMatchObject({
+      status: "Failed",
+      error: { code: "ArchiveChanged" },
+    });
+    expect((await harness.auditLog(install.importId)).map((entry) => entry.action)).toEqual(["ImportFailed"]);
+  });
+
+  it("ignores a FAIL verdict and records the scanner's InstallFailed so the audit-log link resolves", async () => {
+    const tenantId = uniqueId("tenant");
+    const install = installOf(harness.packageNamed("shady-toolkit"), { tenantId });
+    await harness.publishInstall(install, "FAIL");
+    const { installId, packageId, version } = install.requested;
+    await harness.bus.publisher.publish({
+      type: "InstallFailed",
+      installId,
+      tenantId,
+      packageId,
+      version,
+      occurredAt: new Date().toISOString(),
+      importId: install.importId,
+      stage: "SecurityScan",
+      error: "SecurityScanFailed",
+      message: "Package scan returned FAIL — installation blocked",
+      rolledBack: true,
+    });
+    const record = await waitFor(() => harness.record(install.importId).then((found) => found ?? undefined), {
+      timeoutMs: 60_000,
+      what: "the import record of a scan failure",
+    });
+    expect(record).toMatchObject({
+      status: "Failed",
+      rolledBack: true,
+      error: { code: "SecurityScanFailed" },
+    });
+    expect((await harness.auditLog(install.importId)).map((entry) => entry.action)).toEqual(["ImportFailed"]);
+    expect(ofType(harness.bus.eventsOf(installId), "ImportStarted")).toEqual([]);
+    expect(await harness.snapshot(tenantId)).toEqual([]);
+  });
+
+  it("a redelivered verdict of a finished import writes and emits nothing", async () => {
+    const tenantId = uniqueId("tenant");
+    const install = installOf(harness.packageNamed("community-kanban-widgets"), { tenantId });
+    await harness.publishInstall(install);
+    const first = await harness.outcomeOf(install);
+    const tenant = await harness.snapshot(tenantId);
+    const audit = await harness.auditLog(install.importId);
+
+    await harness.publishInstall(install);
+    // The same tenant's next install shares the partition, so once it is done the redelivery was handled.
+    const next = installOf(harness.packageNamed("acme-reporting-pack"), { tenantId });
+    await harness.publishInstall(next);
+    await harness.outcomeOf(next);
+
+    expect(await harness.outcomeOf(install)).toEqual(first);
+    expect(await harness.snapshot(tenantId)).toEqual(
+      expect.arrayContaining(tenant.map((artifact) => expect.objectContaining(artifact))),
+    );
+    expect(await harness.auditLog(install.importId)).toEqual(audit);
+  });
+});
