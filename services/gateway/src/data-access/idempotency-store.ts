@@ -16,9 +16,7 @@ export interface IdempotencyRecord<Response> {
 }
 
 export const idempotencyIndexes = {
-  [idempotencyCollection]: [
-    { key: { createdAt: 1 }, name: "created_ttl", expireAfterSeconds: idempotencyWindowMs / 1000 },
-  ],
+  [idempotencyCollection]: [{ key: { createdAt: 1 }, name: "created_at" }],
 };
 
 export type Reservation<Response> =
@@ -28,7 +26,7 @@ export type Reservation<Response> =
 /**
  * Idempotency keys. A request first reserves its key (insert, unique by id); the one that wins
  * publishes and completes it, the others see the winner's record. Records older than the window count
- * as absent (the TTL index removes them eventually; the check here makes the 24 h exact).
+ * as absent and are pruned as new keys arrive (FerretDB has no TTL indexes).
  */
 export function idempotencyStore<Response>(db: Db) {
   const collection = db.collection<IdempotencyRecord<Response>>(idempotencyCollection);
@@ -41,6 +39,7 @@ export function idempotencyStore<Response>(db: Db) {
       now: Date,
     ): Promise<Reservation<Response>> {
       const _id = idOf(callerSub, key);
+      await collection.deleteMany({ createdAt: { $lt: new Date(now.getTime() - idempotencyWindowMs) } });
       for (;;) {
         const existing = await collection.findOne({ _id });
         if (existing && now.getTime() - existing.createdAt.getTime() < idempotencyWindowMs) {

@@ -134,6 +134,9 @@ describe("reduceInstallStatus", () => {
   it("records when the install was requested and finished, for estimates", () => {
     const state = fold(shuffled(successStream, 3))!;
     expect(state.requestedAt).toBe(at(0));
+    const earlierClock = { ...examples.SecurityScanStarted, occurredAt: "2026-01-01T00:00:00.000Z" };
+    expect(fold([earlierClock, successStream[0]!])!.requestedAt).toBe(at(0));
+    expect(fold([successStream[0]!, earlierClock])!.requestedAt).toBe(at(0));
     expect(state.finishedAt).toBe(at(20));
     expect(state.requestedBy).toEqual(examples.InstallRequested.requestedBy);
   });

@@ -7,8 +7,9 @@ export interface InstallState {
   tenantId: string;
   packageId: string;
   version: string;
-  /** The earliest `occurredAt` seen: when the install was requested. */
+  /** When the install was requested: InstallRequested's `occurredAt`; until it is seen, the earliest seen. */
   requestedAt: string;
+  requestSeen: boolean;
   requestedBy: { userId: string; email: string } | null;
   importId: string | null;
   artifactCount: number | null;
@@ -42,6 +43,7 @@ function initialState(event: InstallEvent): InstallState {
     packageId: event.packageId,
     version: event.version,
     requestedAt: event.occurredAt,
+    requestSeen: event.type === "InstallRequested",
     requestedBy: null,
     importId: null,
     artifactCount: null,
@@ -83,7 +85,7 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
 
 /**
  * The status projection's reducer (DESIGN.md §4): pure and monotonic. Every field only moves forward
- * (stage by rank, progress by count, requestedAt to the earliest), the first terminal outcome is final, and
+ * (stage by rank, progress by count, requestedAt towards the request's time), the first terminal outcome is final, and
  * applying an event twice changes nothing, so any order or repetition of one install's events that
  * contains the same events ends in the same state.
  *
@@ -92,11 +94,12 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
  */
 export function reduceInstallStatus(state: InstallState | undefined, event: InstallEvent): InstallState {
   const current = state ?? initialState(event);
-  const next: InstallState = {
-    ...current,
-    requestedAt: earliest(current.requestedAt, event.occurredAt),
-    progress: mergeProgress(current.progress, progressOf(event)),
-  };
+  const next: InstallState = { ...current, progress: mergeProgress(current.progress, progressOf(event)) };
+  const isRequest = event.type === "InstallRequested";
+  if (isRequest && !current.requestSeen) next.requestedAt = event.occurredAt;
+  else if (isRequest === current.requestSeen)
+    next.requestedAt = earliest(current.requestedAt, event.occurredAt);
+  next.requestSeen = current.requestSeen || isRequest;
   const stage = stageOf(event);
   if (stage) next.stage = furthest(next.stage, stage);
 
