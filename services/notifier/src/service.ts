@@ -6,7 +6,7 @@ import {
   startWorker,
 } from "@installhub/shared";
 import type { NotifierConfig } from "./config.ts";
-import { emailOutboxIndexes } from "./data-access/email-outbox.ts";
+import { ensureNotifierIndexes } from "./data-access/indexes.ts";
 import type { DeliveryDeps } from "./delivery/deps.ts";
 import { createSmtpSender } from "./delivery/smtp-sender.ts";
 import { installEventHandlers } from "./entry-points/install-events.ts";
@@ -30,10 +30,10 @@ export async function startNotifier(config: NotifierConfig, logger?: Logger): Pr
   const worker = await startWorker({
     name: "notifier",
     config,
+    groupId: config.NOTIFIER_GROUP_ID,
     logger,
-    // The shared plan's literal type is narrower than IndexPlan, though every entry is a valid index.
-    indexes: { ...(notificationIndexes as IndexPlan), ...emailOutboxIndexes },
-    handlers: (platform) => {
+    handlers: async (platform) => {
+      await ensureNotifierIndexes(platform.mongo.db);
       deps = { config, db: platform.mongo.db, publisher: platform.publisher, smtp, logger: platform.logger };
       return installEventHandlers(deps);
     },

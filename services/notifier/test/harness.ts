@@ -1,0 +1,64 @@
+import { type BaseConfig, connectMongo, type InstallEventOf, parseConfig } from "@installhub/shared";
+import { exampleEvents, uniqueId } from "@installhub/shared/testing";
+import { type NotifierConfig, notifierConfigSchema } from "../src/config.ts";
+
+export const publicBaseUrl = "https://installhub.test";
+
+/**
+ * The environment a test notifier runs with: the file's isolated topics and database, its own consumer
+ * group, the test's SMTP sink, and short SMTP limits so failures and retries take moments.
+ */
+export function notifierEnv(
+  base: BaseConfig,
+  smtpUrl: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    KAFKA_BROKERS: base.KAFKA_BROKERS.join(","),
+    SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL,
+    MONGO_URL: base.MONGO_URL,
+    MONGO_DB: base.MONGO_DB,
+    INSTALL_EVENTS_TOPIC: base.INSTALL_EVENTS_TOPIC,
+    DLQ_TOPIC: base.DLQ_TOPIC,
+    KAFKA_TOPIC_PARTITIONS: String(base.KAFKA_TOPIC_PARTITIONS),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+    NOTIFIER_GROUP_ID: uniqueId("notifier-test"),
+    SMTP_URL: smtpUrl,
+    MAIL_FROM: "InstallHub <notify@installhub.test>",
+    PUBLIC_BASE_URL: publicBaseUrl,
+    SMTP_ATTEMPTS: "2",
+    SMTP_BACKOFF_MS: "100",
+    SMTP_CONNECTION_TIMEOUT_MS: "2000",
+    SMTP_SOCKET_TIMEOUT_MS: "2000",
+    OUTBOX_SWEEP_INTERVAL_MS: "500",
+    ...overrides,
+  };
+}
+
+export const notifierConfigOf = (env: Record<string, string>): NotifierConfig =>
+  parseConfig(notifierConfigSchema, env);
+
+/** The events of one install whose requester has an e-mail address of their own, to find their mail by. */
+export function anInstall(tenantId: string) {
+  const installId = uniqueId("mkt-install");
+  const importId = uniqueId("imp");
+  const events = exampleEvents({ installId, tenantId, importId });
+  const email = `${installId}@${tenantId}.example`;
+  const requested: InstallEventOf<"InstallRequested"> = {
+    ...events.InstallRequested,
+    requestedBy: { userId: `user-${installId}`, email },
+  };
+  return {
+    installId,
+    importId,
+    email,
+    userId: requested.requestedBy.userId,
+    requested,
+    succeeded: events.InstallSucceeded,
+    failed: events.InstallFailed,
+  };
+}
+
+export async function openDb(config: BaseConfig) {
+  return connectMongo(config.MONGO_URL, config.MONGO_DB);
+}

@@ -1,0 +1,243 @@
+import {
+  type InstallEvent,
+  type InstallEventOf,
+  type MongoConnection,
+  notificationsOf,
+} from "@installhub/shared";
+import {
+  type EventBus,
+  isolatedConfig,
+  type SmtpSink,
+  startEventBus,
+  startSmtpSink,
+  uniqueId,
+  waitFor,
+} from "@installhub/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMail } from "../src/data-access/email-outbox.ts";
+import { type RunningNotifier, startNotifier } from "../src/service.ts";
+import { anInstall, notifierConfigOf, notifierEnv, openDb, publicBaseUrl } from "./harness.ts";
+
+const base = isolatedConfig("notifier");
+let sink: SmtpSink;
+let bus: EventBus;
+let mongo: MongoConnection;
+let notifier: RunningNotifier;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  bus = await startEventBus(base);
+  mongo = await openDb(base);
+  env = notifierEnv(base, sink.url);
+  notifier = await startNotifier(notifierConfigOf(env));
+});
+
+afterAll(async () => {
+  await notifier?.stop();
+  await bus?.close();
+  await mongo?.close();
+  await sink?.close();
+});
+
+const mailsTo = (email: string) => sink.messages.filter((mail) => mail.envelope.to.includes(email));
+const waitForMail = (email: string) =>
+  waitFor(() => mailsTo(email)[0], { timeoutMs: 60_000, what: `a mail to ${email}` });
+const notificationsFor = (installId: string) => notificationsOf(mongo.db).find({ installId }).toArray();
+const deliveries = (events: InstallEvent[], channel: string, outcome: string) =>
+  events.filter(
+    (event): event is InstallEventOf<"NotificationDelivered"> =>
+      event.type === "NotificationDelivered" && event.channel === channel && event.outcome === outcome,
+  );
+const bothChannelsDelivered = (events: InstallEvent[]) =>
+  deliveries(events, "in-app", "delivered").length > 0 && deliveries(events, "email", "delivered").length > 0;
+
+/** Publishes an install on `tenantId` and waits for its mail: everything published before on that tenant's
+ * partition has then been handled. */
+async function settle(tenantId: string) {
+  const marker = anInstall(tenantId);
+  await bus.publisher.publish([marker.requested, marker.succeeded]);
+  await waitForMail(marker.email);
+}
+
+describe("notifier", () => {
+  it("notifies a success in-app and by e-mail with package, version, tenant, counts and the import link", async () => {
+    const install = anInstall(uniqueId("tenant"));
+    await bus.publisher.publish([install.requested, install.succeeded]);
+
+    const mail = await waitForMail(install.email);
+    const importUrl = `${publicBaseUrl}/api/installhub/imports/${install.importId}`;
+    expect(mail.subject).toContain("ACME Invoice Workflows 3.0.0 installed in");
+    expect(mail.headers.from).toContain("notify@installhub.test");
+    expect(mail.messageId).toBe(`<${install.installId}.InstallSucceeded@installhub.test>`);
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain("ACME Invoice Workflows");
+      expect(part).toContain("3.0.0");
+      expect(part).toContain(install.requested.tenantId);
+      expect(part).toContain(importUrl);
+    }
+    expect(mail.text).toMatch(/Artifacts installed:\s+5/);
+    expect(mail.text).toMatch(/Conflicts resolved:\s+1/);
+
+    const [notification, ...others] = await waitFor(async () => {
+      const found = await notificationsFor(install.installId);
+      return found.length > 0 && found;
+    });
+    expect(others).toEqual([]);
+    expect(notification).toMatchObject({
+      userId: install.userId,
+      tenantId: install.requested.tenantId,
+      installId: install.installId,
+      kind: "InstallSucceeded",
+      title: `ACME Invoice Workflows 3.0.0 installed in ${install.requested.tenantId}`,
+      body: "5 artifacts installed, 1 conflict resolved.",
+      link: `/api/installhub/imports/${install.importId}`,
+      readAt: null,
+    });
+    expect(Date.parse(notification!.createdAt)).not.toBeNaN();
+
+    const events = await bus.waitForEvents(install.installId, bothChannelsDelivered);
+    expect(deliveries(events, "email", "delivered")[0]).toMatchObject({
+      recipient: install.email,
+      notificationId: `${install.installId}:InstallSucceeded`,
+    });
+    expect(deliveries(events, "in-app", "delivered")[0]).toMatchObject({
+      recipient: install.userId,
+      notificationId: notification!._id,
+    });
+  });
+
+  it("notifies a failure with stage, error code, message, rollback and the absolute audit-log link", async () => {
+    const install = anInstall(uniqueId("tenant"));
+    await bus.publisher.publish([install.requested, install.failed]);
+
+    const mail = await waitForMail(install.email);
+    const auditLogUrl = `${publicBaseUrl}/api/installhub/imports/${install.importId}/audit-log`;
+    expect(mail.subject).toContain("failed");
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain("SecurityScanFailed");
+      expect(part).toContain("Package scan returned FAIL — installation blocked");
+      expect(part).toContain("SecurityScan");
+      expect(part).toContain(auditLogUrl);
+    }
+    expect(mail.text).toMatch(/Rolled back:\s+yes/);
+
+    const [notification] = await waitFor(async () => {
+      const found = await notificationsFor(install.installId);
+      return found.length > 0 && found;
+    });
+    expect(notification).toMatchObject({
+      kind: "InstallFailed",
+      userId: install.userId,
+      link: `/api/installhub/imports/${install.importId}/audit-log`,
+    });
+    expect(notification!.body).toContain("SecurityScanFailed");
+  });
+
+  it("marks a dry run's notification and mail as a dry run with the plan", async () => {
+    const install = anInstall(uniqueId("tenant"));
+    await bus.publisher.publish([
+      { ...install.requested, dryRun: true },
+      {
+        ...install.succeeded,
+        dryRun: true,
+        artifactsInstalled: 0,
+        plan: [
+          { key: "invoice-dashboard", action: "Created", resultingKey: "invoice-dashboard" },
+          { key: "invoice-approval", action: "Overwritten", resultingKey: "invoice-approval" },
+        ],
+      },
+    ]);
+    const mail = await waitForMail(install.email);
+    expect(mail.subject).toContain("DRY RUN");
+    expect(mail.text).toContain("2 artifacts: 1 Created, 1 Overwritten");
+    expect(mail.html).toContain("invoice-approval: Overwritten");
+    const [notification] = await waitFor(async () => {
+      const found = await notificationsFor(install.installId);
+      return found.length > 0 && found;
+    });
+    expect(notification?.kind).toBe("DryRunCompleted");
+    expect(notification?.title).toMatch(/^DRY RUN: /);
+  });
+
+  it("sends one mail and one in-app notification when the outcome is delivered twice", async () => {
+    const tenantId = uniqueId("tenant");
+    const install = anInstall(tenantId);
+    await bus.publisher.publish([install.requested, install.succeeded, install.requested, install.succeeded]);
+    await settle(tenantId);
+
+    expect(mailsTo(install.email)).toHaveLength(1);
+    expect(await notificationsFor(install.installId)).toHaveLength(1);
+    const events = bus.eventsOf(install.installId);
+    expect(deliveries(events, "email", "delivered")).toHaveLength(1);
+    expect(deliveries(events, "in-app", "delivered")).toHaveLength(1);
+  });
+
+  it("sends nothing again after the notifier's group is reset to the earliest offset", async () => {
+    const tenantId = uniqueId("tenant");
+    const installs = [anInstall(tenantId), anInstall(tenantId)];
+    await bus.publisher.publish([installs[0]!.requested, installs[0]!.succeeded]);
+    await bus.publisher.publish([installs[1]!.requested, installs[1]!.failed]);
+    await settle(tenantId);
+
+    await notifier.stop();
+    const admin = bus.kafka.admin();
+    await admin.connect();
+    await admin.resetOffsets({
+      groupId: env.NOTIFIER_GROUP_ID!,
+      topic: base.INSTALL_EVENTS_TOPIC,
+      earliest: true,
+    });
+    await admin.disconnect();
+    notifier = await startNotifier(notifierConfigOf(env));
+    await settle(tenantId);
+
+    for (const install of installs) {
+      expect(mailsTo(install.email)).toHaveLength(1);
+      expect(await notificationsFor(install.installId)).toHaveLength(1);
+      const events = bus.eventsOf(install.installId);
+      expect(deliveries(events, "email", "delivered")).toHaveLength(1);
+      expect(deliveries(events, "in-app", "delivered")).toHaveLength(1);
+    }
+  });
+
+  it("keeps notifying in-app while SMTP refuses, records the mail failed, and delivers it once SMTP recovers", async () => {
+    const tenantId = uniqueId("tenant");
+    const installs = [anInstall(tenantId), anInstall(tenantId)];
+    sink.setMode("refuse-connections");
+    try {
+      await bus.publisher.publish([installs[0]!.requested, installs[0]!.succeeded]);
+      await bus.publisher.publish([installs[1]!.requested, installs[1]!.failed]);
+
+      for (const install of installs) {
+        const events = await bus.waitForEvents(
+          install.installId,
+          (seen) => deliveries(seen, "email", "failed").length > 0,
+        );
+        expect(deliveries(events, "email", "failed")[0]?.error).toContain("service not available");
+        expect(deliveries(events, "in-app", "delivered")).toHaveLength(1);
+        expect(await notificationsFor(install.installId)).toHaveLength(1);
+      }
+      const outboxId = `${installs[0]!.installId}:InstallSucceeded`;
+      const failed = await findMail(mongo.db, outboxId);
+      expect(failed?.state).toBe("failed");
+      expect(failed?.attempts).toBeGreaterThanOrEqual(2);
+      expect(failed?.lastError).toContain("service not available");
+      expect(mailsTo(installs[0]!.email)).toHaveLength(0);
+    } finally {
+      sink.setMode("accept");
+    }
+
+    for (const install of installs) {
+      await waitForMail(install.email);
+      await bus.waitForEvents(install.installId, (seen) => deliveries(seen, "email", "delivered").length > 0);
+    }
+    await settle(tenantId);
+    for (const install of installs) {
+      expect(mailsTo(install.email)).toHaveLength(1);
+      expect(deliveries(bus.eventsOf(install.installId), "email", "failed")).toHaveLength(1);
+      expect(deliveries(bus.eventsOf(install.installId), "email", "delivered")).toHaveLength(1);
+    }
+    expect((await findMail(mongo.db, `${installs[0]!.installId}:InstallSucceeded`))?.state).toBe("sent");
+  });
+});
