@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfig } from "@installhub/shared";
+import { createLogger, parseConfig } from "@installhub/shared";
 import {
   type EventBus,
   type ExampleMarketplace,
@@ -42,7 +42,7 @@ export interface TestGateway {
  */
 export async function startTestGateway(
   prefix: string,
-  options: { socketFactory?: ISocketFactory; env?: Record<string, string> } = {},
+  options: { socketFactory?: ISocketFactory; env?: Record<string, string>; silent?: boolean } = {},
 ): Promise<TestGateway> {
   const keysDir = await mkdtemp(join(tmpdir(), "installhub-gateway-keys-"));
   const config: GatewayConfig = {
@@ -55,10 +55,10 @@ export async function startTestGateway(
     }),
     ...isolatedConfig(prefix),
   };
-  const gateway = await startGateway(
-    config,
-    options.socketFactory ? { socketFactory: options.socketFactory } : {},
-  );
+  const gateway = await startGateway(config, {
+    ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
+    ...(options.silent ? { logger: createLogger("gateway", "silent") } : {}),
+  });
   const marketplace = await startExampleMarketplace(gateway.platform.mongo.db);
   const bus = await startEventBus(config);
   const devKey = await loadOrCreateDevKey(keysDir);
