@@ -1,10 +1,4 @@
-import {
-  type IndexPlan,
-  type Logger,
-  notificationIndexes,
-  type RunningWorker,
-  startWorker,
-} from "@installhub/shared";
+import { type Logger, type RunningWorker, startWorker } from "@installhub/shared";
 import type { NotifierConfig } from "./config.ts";
 import { ensureNotifierIndexes } from "./data-access/indexes.ts";
 import type { DeliveryDeps } from "./delivery/deps.ts";
