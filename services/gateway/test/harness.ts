@@ -32,6 +32,7 @@ export interface TestGateway {
     method: string,
     path: string,
     options?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON body of any endpoint; the tests assert its shape
   ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }

@@ -315,7 +315,7 @@ describe("GET /api/marketplace/installs/{installId}/status", () => {
       importId: (requested as { importId: string }).importId,
     });
     const statusOf = () => t.call("GET", accepted.body.statusUrl, { token });
-    const until = (predicate: (body: any) => boolean) =>
+    const until = (predicate: (body: Record<string, unknown>) => boolean) =>
       waitFor(
         async () => {
           const response = await statusOf();

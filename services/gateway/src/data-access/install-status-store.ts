@@ -1,4 +1,4 @@
-import { type InstallEvent, isDuplicateKeyError } from "@installhub/shared";
+import { type IndexPlan, type InstallEvent, isDuplicateKeyError } from "@installhub/shared";
 import type { Collection, Db, Filter } from "mongodb";
 import type { Cursor } from "../domain/cursor.ts";
 import type { CompletedInstall } from "../domain/estimate.ts";
@@ -12,7 +12,7 @@ export interface InstallStatusDocument extends InstallState {
   revision: number;
 }
 
-export const installStatusIndexes = (collection = installStatusCollection) => ({
+export const installStatusIndexes = (collection = installStatusCollection): IndexPlan => ({
   [collection]: [
     { key: { tenantId: 1, requestedAt: -1, _id: -1 }, name: "tenant_requested" },
     { key: { tenantId: 1, status: 1, requestedAt: -1, _id: -1 }, name: "tenant_status_requested" },
