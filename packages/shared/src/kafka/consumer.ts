@@ -21,6 +21,8 @@ export interface HandlerContext {
   headers: IHeaders;
   attempt: number;
   logger: Logger;
+  /** Tells the group this member is alive; long handlers call it between slow steps (e.g. download retries). */
+  heartbeat: () => Promise<void>;
 }
 
 export type EventHandler<T extends InstallEventType> = (
@@ -201,6 +203,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
             headers: message.headers ?? {},
             attempt,
             logger: eventLog,
+            heartbeat,
           });
           timer({ outcome: "ok" });
           await commit(partition, message.offset);
