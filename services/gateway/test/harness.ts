@@ -21,6 +21,8 @@ export const allPermissions = ["installhub:import", "marketplace:install", "mark
 
 export interface TestGateway {
   config: GatewayConfig;
+  /** DEV_KEYS_DIR of this gateway. */
+  keysDir: string;
   gateway: RunningGateway;
   marketplace: ExampleMarketplace;
   bus: EventBus;
@@ -71,6 +73,7 @@ export async function startTestGateway(
   });
   return {
     config,
+    keysDir,
     gateway,
     marketplace,
     bus,

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import {
   type AuditEntryDocument,
   auditLogOf,
@@ -231,5 +233,33 @@ describe("notifications", () => {
     expect(stored?.readAt).toBeNull();
     const otherTenant = await t.call("POST", `/api/notifications/ntf-${me}-5/read`, { token });
     expect(otherTenant.status).toBe(404);
+  });
+});
+
+describe("pnpm dev:token", () => {
+  it("prints only a JWT that the gateway accepts", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        "scripts/dev-token.ts",
+        "--sub",
+        "user-cli",
+        "--email",
+        "cli@example.com",
+        "--tenants",
+        "tenant-a,tenant-b",
+        "--permissions",
+        "installhub:import,marketplace:install",
+      ],
+      {
+        cwd: new URL("../../..", import.meta.url).pathname,
+        env: { ...process.env, DEV_KEYS_DIR: t.keysDir },
+      },
+    );
+    expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const listed = await t.call("GET", "/api/marketplace/installs?tenantId=tenant-b", {
+      token: stdout.trim(),
+    });
+    expect(listed).toMatchObject({ status: 200, body: { items: [] } });
   });
 });
