@@ -1,5 +1,5 @@
 import type { Logger } from "@installhub/shared";
-import { claimMail, enqueueMail, markFailed, markSent } from "../data-access/email-outbox.ts";
+import { claimMail, enqueueMail, findMail, markFailed, markSent } from "../data-access/email-outbox.ts";
 import { delayAfterFailedRound, sendingLeaseMs } from "../domain/delivery-policy.ts";
 import { outcomeMessageId, renderEmail } from "../domain/email.ts";
 import type { InstallOutcome, InstallRequest, OutcomeMessage } from "../domain/outcome-message.ts";
@@ -57,7 +57,10 @@ export async function deliverOutboxMail(
     leaseMs: sendingLeaseMs(deps.smtp.limits),
     first: options.first,
   });
-  if (!before) return;
+  if (!before) {
+    if (options.first) await reportSettledMail(deps, id);
+    return;
+  }
   const log = options.logger.child({
     installId: before.install.installId,
     tenantId: before.install.tenantId,
@@ -96,4 +99,22 @@ export async function deliverOutboxMail(
     "e-mail could not be sent; recorded as failed",
   );
   await reportDelivery(deps, { ...report, outcome: "failed", error: result.error });
+}
+
+/**
+ * A replayed outcome whose mail was already settled: reports it again, which is a no-op unless the
+ * sender died between recording the result and reporting it.
+ */
+async function reportSettledMail(deps: DeliveryDeps, id: string): Promise<void> {
+  const mail = await findMail(deps.db, id);
+  if (mail?.state !== "sent" && mail?.state !== "failed") return;
+  await reportDelivery(deps, {
+    install: mail.install,
+    channel: "email",
+    recipient: mail.to,
+    notificationId: id,
+    ...(mail.state === "sent"
+      ? { outcome: "delivered" }
+      : { outcome: "failed", error: mail.lastError ?? "" }),
+  });
 }
