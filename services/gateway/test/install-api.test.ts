@@ -225,7 +225,12 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
     // 401 before 403 before 400 before the tenant check before the catalog
     expect((await t.call("POST", installPath("nope"), { body: everythingWrong })).status).toBe(401);
     expect((await t.call("POST", installPath("nope"), { token, body: everythingWrong })).status).toBe(403);
+    const oversized = { ...everythingWrong, padding: "x".repeat(5000) };
+    expect((await t.call("POST", installPath("nope"), { token, body: oversized })).status).toBe(403);
     const full = await freshCaller();
+    expect((await t.call("POST", installPath("nope"), { token: full.token, body: oversized })).status).toBe(
+      413,
+    );
     const badBody = await t.call("POST", installPath("nope"), { token: full.token, body: everythingWrong });
     expect(badBody.status).toBe(400);
     const foreignTenant = await t.call("POST", installPath("nope"), {
