@@ -106,4 +106,43 @@ describe("installer: crash safety", () => {
       conflictsResolved: 2,
     });
   });
+
+  it("killed before it meets a Fail conflict, a restarted installer rolls the tenant back exactly", async () => {
+    const tenantId = uniqueId("tenant");
+    await harness.seed(tenantId, "invoice-dashboard");
+    await harness.seed(tenantId, "invoice-approval");
+    const before = await harness.snapshot(tenantId);
+    // Manifest order: invoice-dashboard (Overwrite), overdue-report (new), invoice-approval (Fail), reporting-schedule.
+    const install = installOf(harness.packageNamed("acme-reporting-pack"), {
+      tenantId,
+      defaultStrategy: "Overwrite",
+      overrides: { "invoice-approval": "Fail" },
+    });
+    const journals = harness.db.collection<ImportJournal>(installerCollections.journal);
+
+    const first = spawnInstaller();
+    await harness.publishInstall(install);
+    await waitFor(
+      async () => (await journals.findOne({ _id: install.importId }))?.steps?.[1]?.appliedAt ?? undefined,
+      { timeoutMs: 60_000, what: "2 artifacts applied" },
+    );
+    await killed(first, "SIGKILL");
+    expect((await journals.findOne({ _id: install.importId }))?.failure).toBeNull();
+    expect(await harness.snapshot(tenantId)).not.toEqual(before);
+
+    const second = spawnInstaller();
+    const events = await harness.bus.waitForEvents(install.installId, (all) => all.some(isTerminal), 90_000);
+    await killed(second, "SIGTERM");
+
+    expect(await harness.snapshot(tenantId)).toEqual(before);
+    expect(events.filter(isTerminal)[0]).toMatchObject({ error: "ConflictFailed", rolledBack: true });
+    expect((await harness.auditLog(install.importId)).map((entry) => [entry.seq, entry.action])).toEqual([
+      [0, "ImportStarted"],
+      [1, "ArtifactApplied"],
+      [2, "ArtifactApplied"],
+      [3, "RolledBack"],
+      [4, "RolledBack"],
+      [5, "ImportFailed"],
+    ]);
+  });
 });

@@ -30,25 +30,21 @@ export async function importPackage(
   const request = await deps.requests.find(verdict.installId);
   if (!request) throw new PermanentError(`no InstallRequested was recorded for ${verdict.installId}`);
   let journal = await deps.journals.find(request.importId);
-  if (journal?.outcome) {
-    await recordAndEmit(deps, journal);
-    return;
+  if (!journal || (!journal.failure && !journal.outcome)) {
+    const archive = await verifiedArchive(deps, request, verdict);
+    journal ??= await deps.journals.create(await planOf(deps, request, verdict, archive));
+    journal = await recordAndEmit(deps, journal);
+    if (!journal.failure && !journal.dryRun) {
+      journal = await applyEachArtifact(deps, journal, archive, context);
+    }
   }
-
-  const archive = journal?.failure ? undefined : await verifiedArchive(deps, request, verdict);
-  journal ??= await deps.journals.create(await planOf(deps, request, verdict, archive!));
-  journal = await recordAndEmit(deps, journal);
-
-  if (!journal.failure && !journal.dryRun && archive) {
-    journal = await applyEachArtifact(deps, journal, archive, context);
+  if (!journal.outcome) {
+    if (journal.failure) journal = await rollBack(deps, journal);
+    const status = journal.failure ? "Failed" : "Succeeded";
+    journal = await deps.journals.finish(journal._id, { status, completedAt: deps.now() });
+    context.logger.info({ importId: journal._id, outcome: status }, "import finished");
   }
-  if (journal.failure) journal = await rollBack(deps, journal);
-  journal = await deps.journals.finish(journal._id, {
-    status: journal.failure ? "Failed" : "Succeeded",
-    completedAt: deps.now(),
-  });
   await recordAndEmit(deps, journal);
-  context.logger.info({ importId: journal._id, outcome: journal.outcome?.status }, "import finished");
 }
 
 /** The archive on the CDN, if it is byte for byte the one the scanner passed and a valid package. */
