@@ -1,6 +1,6 @@
-import { type Logger, type RunningWorker, startWorker } from "@installhub/shared";
+import { type Logger, notificationIndexes, type RunningWorker, startWorker } from "@installhub/shared";
 import type { NotifierConfig } from "./config.ts";
-import { ensureNotifierIndexes } from "./data-access/indexes.ts";
+import { emailOutboxIndexes } from "./data-access/email-outbox.ts";
 import type { DeliveryDeps } from "./delivery/deps.ts";
 import { createSmtpSender } from "./delivery/smtp-sender.ts";
 import { installEventHandlers } from "./entry-points/install-events.ts";
@@ -26,8 +26,8 @@ export async function startNotifier(config: NotifierConfig, logger?: Logger): Pr
     config,
     groupId: config.NOTIFIER_GROUP_ID,
     logger,
-    handlers: async (platform) => {
-      await ensureNotifierIndexes(platform.mongo.db);
+    indexes: { ...notificationIndexes, ...emailOutboxIndexes },
+    handlers: (platform) => {
       deps = { config, db: platform.mongo.db, publisher: platform.publisher, smtp, logger: platform.logger };
       return installEventHandlers(deps);
     },

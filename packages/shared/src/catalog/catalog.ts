@@ -1,5 +1,6 @@
 import type { Collection, Db } from "mongodb";
 import type { TrustLevel } from "../events/contracts.ts";
+import type { IndexPlan } from "../mongo/client.ts";
 
 /** The marketplace catalog in MongoDB: publishers with their keys, packages with their versions. */
 export interface PublisherDocument {
@@ -34,7 +35,7 @@ export interface PackageDocument {
 
 export const catalogCollections = { publishers: "publishers", packages: "packages" } as const;
 
-export const catalogIndexes = {
+export const catalogIndexes: IndexPlan = {
   [catalogCollections.packages]: [{ key: { trustLevel: 1, _id: 1 }, name: "trust_level" }],
 };
 

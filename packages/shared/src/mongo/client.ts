@@ -21,11 +21,12 @@ export type IndexPlan = Record<string, IndexDescription[]>;
 
 /**
  * Creates the indexes of a plan. Creating an index that already exists with the same options is a
- * no-op in MongoDB and FerretDB, so running it at every start (and twice) is harmless.
+ * no-op in MongoDB and FerretDB, so running it at every start (and twice) is harmless. One index per
+ * command: FerretDB 1.24 closes the connection when one createIndexes names several existing indexes.
  */
 export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
   for (const [collection, indexes] of Object.entries(plan)) {
-    if (indexes.length > 0) await db.collection(collection).createIndexes(indexes);
+    for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }
 }
 

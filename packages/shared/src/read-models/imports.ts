@@ -1,5 +1,6 @@
 import type { Collection, Db } from "mongodb";
 import type { ArtifactAction } from "../events/contracts.ts";
+import type { IndexPlan } from "../mongo/client.ts";
 
 /**
  * The import record and its audit log: written by the installer, served by the gateway at
@@ -55,7 +56,7 @@ export interface AuditEntryDocument {
 
 export const importCollections = { records: "import_records", audit: "import_audit_log" } as const;
 
-export const importIndexes = {
+export const importIndexes: IndexPlan = {
   [importCollections.records]: [{ key: { tenantId: 1, startedAt: -1 }, name: "tenant_started" }],
   [importCollections.audit]: [{ key: { importId: 1, seq: 1 }, name: "import_seq", unique: true }],
 };

@@ -1,4 +1,5 @@
 import type { Collection, Db } from "mongodb";
+import type { IndexPlan } from "../mongo/client.ts";
 
 /** In-app notifications: written by the notifier, served to their user by the gateway. */
 export interface NotificationDocument {
@@ -18,7 +19,7 @@ export interface NotificationDocument {
 
 export const notificationCollection = "notifications";
 
-export const notificationIndexes = {
+export const notificationIndexes: IndexPlan = {
   [notificationCollection]: [
     { key: { userId: 1, createdAt: -1 }, name: "user_created" },
     { key: { userId: 1, readAt: 1, createdAt: -1 }, name: "user_unread" },
