@@ -30,6 +30,8 @@ export function createKafka(
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...extra } = log;
+        // Our producers bound their retries on purpose (see publisher.ts) and use no transactions.
+        if (message.startsWith("Limiting retries for the idempotent producer")) return;
         kafkaLogger[levels[level] ?? "info"](extra, message);
       },
   });
