@@ -456,7 +456,7 @@ describe("GET /api/marketplace/installs", () => {
 });
 
 describe("API description and ops endpoints", () => {
-  it("serves OpenAPI 3.1 from the same schemas, a docs page, health, readiness and metrics", async () => {
+  it("serves OpenAPI 3.1 from the same schemas, AsyncAPI of the topics, a docs page, health, readiness and metrics", async () => {
     const openapi = await t.call("GET", "/openapi.json");
     expect(openapi.body.openapi).toBe("3.1.0");
     expect(Object.keys(openapi.body.paths)).toEqual(
@@ -473,6 +473,10 @@ describe("API description and ops endpoints", () => {
       ]),
     );
     expect(openapi.body.components.schemas.InstallRequest.additionalProperties).toBe(false);
+    const asyncapi = await t.call("GET", "/asyncapi.json");
+    expect(asyncapi.body.asyncapi).toBe("3.0.0");
+    expect(asyncapi.body.channels.installEvents.address).toBe(t.config.INSTALL_EVENTS_TOPIC);
+    expect(asyncapi.body.channels.deadLetters.address).toBe(t.config.DLQ_TOPIC);
     const docs = await t.call("GET", "/docs");
     expect(docs.status).toBe(200);
     expect(docs.body).toContain("/openapi.json");

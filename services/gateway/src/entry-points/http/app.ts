@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { AppError, errorResponse, opsRoutes } from "@installhub/shared";
+import { AppError, asyncApiDocument, errorResponse, opsRoutes } from "@installhub/shared";
 import { authenticate } from "./auth.ts";
 import { catalogRoutes } from "./catalog-routes.ts";
 import type { GatewayDeps, GatewayEnv } from "./context.ts";
@@ -45,5 +45,13 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
     servers: [{ url: deps.config.PUBLIC_BASE_URL }],
   });
   app.get("/docs", (c) => c.html(docsPage));
+  // The event contract of this deployment (its topic names and brokers); docs/asyncapi.json is the
+  // same document for the default settings.
+  const asyncApi = asyncApiDocument({
+    eventsTopic: deps.config.INSTALL_EVENTS_TOPIC,
+    dlqTopic: deps.config.DLQ_TOPIC,
+    broker: deps.config.KAFKA_BROKERS.join(","),
+  });
+  app.get("/asyncapi.json", (c) => c.json(asyncApi));
   return app;
 }
