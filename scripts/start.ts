@@ -41,10 +41,12 @@ function prefixLines(name: string, color: number, stream: NodeJS.ReadableStream)
 }
 
 processes.forEach(({ name, script, env: extra }, index) => {
+  // Own process group: a terminal's Ctrl-C reaches only this process, which stops each child once.
   const child = spawn(process.execPath, [script], {
     cwd: repositoryRoot,
     env: { ...env, ...extra },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   prefixLines(name, colors[index % colors.length]!, child.stdout!);
   prefixLines(name, colors[index % colors.length]!, child.stderr!);

@@ -41,7 +41,7 @@ for (const [name, service] of Object.entries(compose.services)) {
   }
   for (const volume of (service.volumes as string[] | undefined) ?? []) {
     const source = volume.split(":")[0]!;
-    if (!source.startsWith(".") && !source.startsWith("/") && !compose.volumes?.[source])
+    if (!source.startsWith(".") && !source.startsWith("/") && !(source in (compose.volumes ?? {})))
       problems.push(`${name}: undeclared volume ${source}`);
   }
   if (build) {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLogPath, importPath } from "@installhub/shared";
 import { uniqueId, waitFor } from "@installhub/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installPath } from "../../services/gateway/test/harness.ts";
 import { type Stack, startStack } from "./stack.ts";
 
@@ -15,7 +15,10 @@ beforeAll(async () => {
 
 async function install(tenantId: string, packageId: string, body: Record<string, unknown>, token?: string) {
   const caller = token ?? (await stack.token({ tenants: [tenantId] }));
-  const response = await stack.call("POST", installPath(packageId), { token: caller, body: { targetTenantId: tenantId, ...body } });
+  const response = await stack.call("POST", installPath(packageId), {
+    token: caller,
+    body: { targetTenantId: tenantId, ...body },
+  });
   return { ...response, token: caller };
 }
 
@@ -32,18 +35,35 @@ async function finalStatus(installId: string, token: string) {
 describe("the spec's examples, end to end", () => {
   it("installs acme-invoice-workflows: 202, progress while installing, the success shape, mail and in-app notice", async () => {
     const tenantId = "tenant-abc123";
-    const token = await stack.token({ sub: "admin-1", tenants: [tenantId], email: "admin@tenant-abc123.example" });
-    const accepted = await install(tenantId, "acme-invoice-workflows", { version: "3.0.0", defaultConflictStrategy: "Skip", dryRun: false }, token);
+    const token = await stack.token({
+      sub: "admin-1",
+      tenants: [tenantId],
+      email: "admin@tenant-abc123.example",
+    });
+    const accepted = await install(
+      tenantId,
+      "acme-invoice-workflows",
+      { version: "3.0.0", defaultConflictStrategy: "Skip", dryRun: false },
+      token,
+    );
     expect(accepted.status).toBe(202);
-    expect(Object.keys(accepted.body).sort()).toEqual(["estimatedSeconds", "installId", "status", "statusUrl"]);
+    expect(Object.keys(accepted.body).sort()).toEqual([
+      "estimatedSeconds",
+      "installId",
+      "status",
+      "statusUrl",
+    ]);
     const { installId, statusUrl } = accepted.body;
     expect(statusUrl).toBe(`/api/marketplace/installs/${installId}/status`);
 
     const progress = await waitFor(
       async () => {
         const { body } = await stack.call("GET", statusUrl, { token });
-        if (body.status !== "InProgress") throw new Error(`finished before progress was seen: ${JSON.stringify(body)}`);
-        return body.stage === "Installing" && /^[1-4] of 5 artifacts installed$/.test(body.progress ?? "") && body;
+        if (body.status !== "InProgress")
+          throw new Error(`finished before progress was seen: ${JSON.stringify(body)}`);
+        return (
+          body.stage === "Installing" && /^[1-4] of 5 artifacts installed$/.test(body.progress ?? "") && body
+        );
       },
       { timeoutMs: 90_000, intervalMs: 25, what: "progress while installing" },
     );
@@ -60,11 +80,19 @@ describe("the spec's examples, end to end", () => {
 
     const record = await stack.call("GET", importPath(done.importId), { token });
     expect(record.status).toBe(200);
-    expect(record.body).toMatchObject({ installId, tenantId, packageId: "acme-invoice-workflows", version: "3.0.0" });
-
-    const mail = await waitFor(() => stack.smtp.messages.find((m) => m.text.includes(installId) || m.text.includes(done.importId)), {
-      what: "the success mail",
+    expect(record.body).toMatchObject({
+      installId,
+      tenantId,
+      packageId: "acme-invoice-workflows",
+      version: "3.0.0",
     });
+
+    const mail = await waitFor(
+      () => stack.smtp.messages.find((m) => m.text.includes(installId) || m.text.includes(done.importId)),
+      {
+        what: "the success mail",
+      },
+    );
     expect(mail.to).toContain("admin@tenant-abc123.example");
     expect(mail.text).toContain("acme-invoice-workflows");
     expect(mail.html).toContain(`${stack.gateway.url}${importPath(done.importId)}`);
@@ -90,14 +118,25 @@ describe("the spec's examples, end to end", () => {
       rolledBack: true,
     });
 
-    const mail = await waitFor(() => stack.smtp.messages.find((m) => m.text.includes("SecurityScanFailed") && m.to.includes("admin@tenant-abc123.example") && m.text.includes(tenantId)), {
-      what: "the failure mail",
-    });
+    const mail = await waitFor(
+      () =>
+        stack.smtp.messages.find(
+          (m) =>
+            m.text.includes("SecurityScanFailed") &&
+            m.to.includes("admin@tenant-abc123.example") &&
+            m.text.includes(tenantId),
+        ),
+      {
+        what: "the failure mail",
+      },
+    );
     const link = /(http:\/\/[^\s"<]+\/audit-log)/.exec(mail.text)?.[1];
     expect(link).toBeDefined();
     const audit = await fetch(link!, { headers: { authorization: `Bearer ${accepted.token}` } });
     expect(audit.status).toBe(200);
-    expect(link).toMatch(new RegExp(`${auditLogPath("imp-").replace("imp-", "imp-[a-z0-9-]+").replaceAll("/", "\\/")}$`));
+    expect(link).toMatch(
+      new RegExp(`${auditLogPath("imp-").replace("imp-", "imp-[a-z0-9-]+").replaceAll("/", "\\/")}$`),
+    );
   });
 
   it("asks for the Community acknowledgement, then installs with a WARN verdict", async () => {
@@ -108,9 +147,15 @@ describe("the spec's examples, end to end", () => {
       error: "AcknowledgmentRequired",
       message: "This is a Community package. Set 'acknowledgeCommunityPackage': true to confirm.",
     });
-    const accepted = await install(tenantId, "community-kanban-widgets", { version: "1.0.0", acknowledgeCommunityPackage: true });
+    const accepted = await install(tenantId, "community-kanban-widgets", {
+      version: "1.0.0",
+      acknowledgeCommunityPackage: true,
+    });
     expect(accepted.status).toBe(202);
-    expect(await finalStatus(accepted.body.installId, accepted.token)).toMatchObject({ status: "Success", artifactsInstalled: 3 });
+    expect(await finalStatus(accepted.body.installId, accepted.token)).toMatchObject({
+      status: "Success",
+      artifactsInstalled: 3,
+    });
   });
 
   it("answers 403 naming the missing permission", async () => {
@@ -125,8 +170,15 @@ describe("the spec's examples, end to end", () => {
     const tenantId = uniqueId("tenant");
     const accepted = await install(tenantId, "tampered-dashboards", {});
     const failed = await finalStatus(accepted.body.installId, accepted.token);
-    expect(failed).toMatchObject({ status: "Failed", stage: "SecurityScan", error: "IntegrityCheckFailed", rolledBack: true });
-    expect(await stack.gateway.platform.mongo.db.collection("tenant_artifacts").countDocuments({ tenantId })).toBe(0);
+    expect(failed).toMatchObject({
+      status: "Failed",
+      stage: "SecurityScan",
+      error: "IntegrityCheckFailed",
+      rolledBack: true,
+    });
+    expect(
+      await stack.gateway.platform.mongo.db.collection("tenant_artifacts").countDocuments({ tenantId }),
+    ).toBe(0);
   });
 
   it("plans a dry run without touching the tenant, then resolves conflicts with per-artifact strategies", async () => {
@@ -137,7 +189,12 @@ describe("the spec's examples, end to end", () => {
     const before = await artifacts.find({ tenantId }).sort({ key: 1 }).toArray();
     expect(before).toHaveLength(5);
 
-    const dry = await install(tenantId, "acme-reporting-pack", { dryRun: true, defaultConflictStrategy: "Rename" }, first.token);
+    const dry = await install(
+      tenantId,
+      "acme-reporting-pack",
+      { dryRun: true, defaultConflictStrategy: "Rename" },
+      first.token,
+    );
     const planned = await finalStatus(dry.body.installId, dry.token);
     expect(planned).toMatchObject({ status: "Success", dryRun: true, conflictsResolved: 3 });
     expect(planned.plan).toHaveLength(4);
@@ -146,7 +203,10 @@ describe("the spec's examples, end to end", () => {
     const real = await install(
       tenantId,
       "acme-reporting-pack",
-      { defaultConflictStrategy: "Rename", conflictStrategies: { "invoice-approval": "Overwrite", "overdue-report": "Skip" } },
+      {
+        defaultConflictStrategy: "Rename",
+        conflictStrategies: { "invoice-approval": "Overwrite", "overdue-report": "Skip" },
+      },
       first.token,
     );
     const done = await finalStatus(real.body.installId, real.token);

@@ -9,6 +9,7 @@ import {
 import type { ISocketFactory } from "kafkajs";
 import { createTokenVerifier } from "./auth/verifier.ts";
 import type { GatewayConfig } from "./config.ts";
+import { cachedFor } from "./data-access/cached.ts";
 import { catalogReads } from "./data-access/catalog-reads.ts";
 import { idempotencyIndexes, idempotencyStore } from "./data-access/idempotency-store.ts";
 import { importReads } from "./data-access/import-reads.ts";
@@ -50,12 +51,16 @@ export async function startGateway(
   const { db } = platform.mongo;
   await ensureIndexes(db, { ...installStatusIndexes(), ...idempotencyIndexes });
   const statuses = installStatusStore(db);
+  // The estimate looks at the last 50 completed installs; a sorted scan per request is too costly
+  // on a large install_status (and on FerretDB), and a 30-second-old history estimates just as well.
+  const recentCompletions = cachedFor(30_000, () => statuses.recentlySucceeded(50));
   const app = createApp({
     config,
     logger: platform.logger,
     verifyToken: await createTokenVerifier(config, platform.logger),
     publisher: platform.publisher,
     statuses,
+    recentCompletions,
     idempotency: idempotencyStore<InstallAccepted>(db),
     catalog: catalogReads(db),
     imports: importReads(db),

@@ -7,6 +7,7 @@ import type { IdempotencyStore } from "../../data-access/idempotency-store.ts";
 import type { ImportReads } from "../../data-access/import-reads.ts";
 import type { InstallStatusStore } from "../../data-access/install-status-store.ts";
 import type { NotificationStore } from "../../data-access/notification-store.ts";
+import type { CompletedInstall } from "../../domain/estimate.ts";
 import type { InstallAccepted } from "./schemas.ts";
 
 /** What the HTTP entry points need, wired once by the service. */
@@ -16,6 +17,8 @@ export interface GatewayDeps {
   verifyToken: TokenVerifier;
   publisher: EventPublisher;
   statuses: InstallStatusStore;
+  /** Recently completed installs for the estimate; may be a little stale. */
+  recentCompletions: () => Promise<CompletedInstall[]>;
   idempotency: IdempotencyStore<InstallAccepted>;
   catalog: CatalogReads;
   imports: ImportReads;

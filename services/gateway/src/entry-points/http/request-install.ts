@@ -13,9 +13,6 @@ import { requestFingerprint } from "../../domain/request-fingerprint.ts";
 import type { GatewayDeps } from "./context.ts";
 import type { InstallAccepted } from "./schemas.ts";
 
-/** Completed installs the estimate looks at. */
-const estimateHistory = 50;
-
 export const statusPathOf = (installId: string) => `/api/marketplace/installs/${installId}/status`;
 
 /**
@@ -78,7 +75,7 @@ async function accept(
 
   const [publisher, recent] = await Promise.all([
     deps.catalog.findPublisher(pkg.publisherId),
-    deps.statuses.recentlySucceeded(estimateHistory),
+    deps.recentCompletions(),
   ]);
   const event = installRequested({
     installId: `mkt-install-${randomUUID()}`,
