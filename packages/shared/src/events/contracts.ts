@@ -162,21 +162,7 @@ export const NotificationDelivered = z.object({
   error: z.string().optional(),
 });
 
-/** Every event type on `installhub.install-events.v1`, by its CloudEvents `ce_type`. */
-export const installEventSchemas = {
-  InstallRequested,
-  SecurityScanStarted,
-  SecurityScanCompleted,
-  ImportStarted,
-  ArtifactInstalled,
-  InstallSucceeded,
-  InstallFailed,
-  NotificationDelivered,
-} as const;
-
-export type InstallEventType = keyof typeof installEventSchemas;
-export const installEventTypes = Object.keys(installEventSchemas) as InstallEventType[];
-
+/** Every event on `installhub.install-events.v1`, told apart by `type` (and the `ce_type` header). */
 export const InstallEvent = z.discriminatedUnion("type", [
   InstallRequested,
   SecurityScanStarted,
@@ -187,6 +173,16 @@ export const InstallEvent = z.discriminatedUnion("type", [
   InstallFailed,
   NotificationDelivered,
 ]);
+type InstallEventSchema = (typeof InstallEvent.options)[number];
+
+/** The schema of each event type, by its CloudEvents `ce_type`. */
+export const installEventSchemas = Object.fromEntries(
+  InstallEvent.options.map((schema) => [schema.shape.type.value, schema]),
+) as { [S in InstallEventSchema as z.infer<S>["type"]]: S };
+
+export type InstallEventType = keyof typeof installEventSchemas;
+export const installEventTypes = Object.keys(installEventSchemas) as InstallEventType[];
+
 export type InstallEvent = z.infer<typeof InstallEvent>;
 export type InstallEventOf<T extends InstallEventType> = Extract<InstallEvent, { type: T }>;
 
