@@ -116,7 +116,7 @@ describe("README", () => {
       devConfigSchema,
     ];
     const variables = new Set(schemas.flatMap((schema) => Object.keys(schema.shape)));
-    const documented = new Set([...readme.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
+    const documented = new Set([...readme.matchAll(/^\| `([A-Z_]+)` +\|/gm)].map((m) => m[1]));
     expect([...variables].filter((name) => !documented.has(name)).sort()).toEqual([]);
     expect([...documented].filter((name) => !variables.has(name!)).sort()).toEqual([]);
   });
