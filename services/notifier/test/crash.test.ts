@@ -74,7 +74,12 @@ async function expectExactlyOnce(install: ReturnType<typeof anInstall>) {
   await bus.waitForEvents(install.installId, (events) => emailDeliveries(events).length > 0);
   expect(mailsTo(install.email)).toHaveLength(1);
   expect(await notificationsOf(mongo.db).countDocuments({ installId: install.installId })).toBe(1);
-  expect(emailDeliveries(bus.eventsOf(install.installId))).toHaveLength(1);
+  // docs/notifier.md: a crash between publishing NotificationDelivered and recording it republishes
+  // that same event once; the kill may land in that window, so allow one identical copy, no more.
+  const deliveries = emailDeliveries(bus.eventsOf(install.installId));
+  expect(deliveries.length).toBeGreaterThanOrEqual(1);
+  expect(deliveries.length).toBeLessThanOrEqual(2);
+  expect(new Set(deliveries.map((event) => JSON.stringify({ ...event, occurredAt: undefined }))).size).toBe(1);
 }
 
 describe("notifier killed mid-delivery", () => {
