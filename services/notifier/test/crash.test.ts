@@ -79,7 +79,9 @@ async function expectExactlyOnce(install: ReturnType<typeof anInstall>) {
   const deliveries = emailDeliveries(bus.eventsOf(install.installId));
   expect(deliveries.length).toBeGreaterThanOrEqual(1);
   expect(deliveries.length).toBeLessThanOrEqual(2);
-  expect(new Set(deliveries.map((event) => JSON.stringify({ ...event, occurredAt: undefined }))).size).toBe(1);
+  expect(new Set(deliveries.map((event) => JSON.stringify({ ...event, occurredAt: undefined }))).size).toBe(
+    1,
+  );
 }
 
 describe("notifier killed mid-delivery", () => {
