@@ -126,3 +126,16 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [config.INSTALL_EVENTS_TOPIC, config.DLQ_TOPIC] }).catch(() => {});
   await admin.disconnect();
 });
+
+describe("schema registration", () => {
+  it("succeeds when several services register the same new subjects at once", async () => {
+    const topic = `${uniqueId("concurrent")}.install-events`;
+    const codecs = Array.from({ length: 4 }, () => new EventCodec(config.SCHEMA_REGISTRY_URL, topic));
+    const results = await Promise.all(codecs.map((codec) => codec.register()));
+    for (const ids of results) expect(new Map(ids)).toEqual(new Map(results[0]));
+    const response = await fetch(
+      `${config.SCHEMA_REGISTRY_URL}/config/${subjectFor(topic, "InstallRequested")}`,
+    );
+    expect(await response.json()).toEqual({ compatibilityLevel: "BACKWARD" });
+  });
+});

@@ -19,6 +19,7 @@ import { eventJsonSchema, subjectFor } from "./json-schema.ts";
  */
 export class EventCodec {
   readonly registry: SchemaRegistry;
+  readonly #registryUrl: string;
   readonly #topic: string;
   readonly #schemaIds = new Map<InstallEventType, number>();
 
@@ -28,12 +29,17 @@ export class EventCodec {
       { host: registryUrl, retry: { retries: 5, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 } },
       { [SchemaType.JSON]: { strict: false, validateFormats: false } },
     );
+    this.#registryUrl = registryUrl.replace(/\/+$/, "");
     this.#topic = topic;
   }
 
   /** Registers every event type's JSON Schema under BACKWARD compatibility; idempotent. */
   async register(): Promise<ReadonlyMap<InstallEventType, number>> {
     for (const type of installEventTypes) {
+      // The subject's compatibility is set before its first schema: when several services start at
+      // once on a new registry, the client would otherwise see a subject another one just created,
+      // still on the registry's default (NONE), and refuse it.
+      await this.#setCompatibility(subjectFor(this.#topic, type), COMPATIBILITY.BACKWARD);
       const { id } = await this.registry.register(
         { type: SchemaType.JSON, schema: JSON.stringify(eventJsonSchema(type)) },
         { subject: subjectFor(this.#topic, type), compatibility: COMPATIBILITY.BACKWARD },
@@ -41,6 +47,24 @@ export class EventCodec {
       this.#schemaIds.set(type, id);
     }
     return this.#schemaIds;
+  }
+
+  async #setCompatibility(subject: string, compatibility: COMPATIBILITY): Promise<void> {
+    const url = `${this.#registryUrl}/config/${encodeURIComponent(subject)}`;
+    const response = await fetch(url, {
+      method: "PUT",
+      headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+      body: JSON.stringify({ compatibility }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.ok) return;
+    // Apicurio answers 409 when another process created the subject's rule a moment earlier.
+    const current = response.status === 409 ? await fetch(url).then((r) => r.json()) : undefined;
+    if ((current as { compatibilityLevel?: string } | undefined)?.compatibilityLevel === compatibility)
+      return;
+    throw new Error(
+      `registry refused compatibility ${compatibility} for ${subject}: HTTP ${response.status}`,
+    );
   }
 
   schemaIdOf(type: InstallEventType): number {
