@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createLogger, PermanentError, runConsumer } from "@installhub/shared";
 import {
+  configEnvironment,
   type EventBus,
   exampleEvents,
   isolatedConfig,
@@ -13,13 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const config = isolatedConfig("ops");
-const env = {
-  ...process.env,
-  KAFKA_BROKERS: config.KAFKA_BROKERS.join(","),
-  INSTALL_EVENTS_TOPIC: config.INSTALL_EVENTS_TOPIC,
-  DLQ_TOPIC: config.DLQ_TOPIC,
-  MONGO_DB: config.MONGO_DB,
-};
+const env = { ...process.env, ...configEnvironment(config) };
 const ops = async (...args: string[]) =>
   (await run(process.execPath, ["scripts/ops/main.ts", ...args], { env })).stdout;
 let bus: EventBus;

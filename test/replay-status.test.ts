@@ -1,7 +1,13 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { connectMongo, type InstallEvent } from "@installhub/shared";
-import { exampleEvents, isolatedConfig, startEventBus, uniqueId } from "@installhub/shared/testing";
+import {
+  configEnvironment,
+  exampleEvents,
+  isolatedConfig,
+  startEventBus,
+  uniqueId,
+} from "@installhub/shared/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { installStatusStore } from "../services/gateway/src/data-access/install-status-store.ts";
 
@@ -48,13 +54,7 @@ describe("pnpm ops replay-status", () => {
       .updateOne({ _id: expected[1]!._id as never }, { $set: { status: "InProgress" } });
 
     const { stdout, stderr } = await run(process.execPath, ["scripts/ops/main.ts", "replay-status"], {
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: config.KAFKA_BROKERS.join(","),
-        INSTALL_EVENTS_TOPIC: config.INSTALL_EVENTS_TOPIC,
-        DLQ_TOPIC: config.DLQ_TOPIC,
-        MONGO_DB: config.MONGO_DB,
-      },
+      env: { ...process.env, ...configEnvironment(config) },
     });
     expect(stdout).toMatch(new RegExp(`rebuilt 3 install statuses from ${events.length} events`));
     expect(stderr).toMatch(/events\/s/);

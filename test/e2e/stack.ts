@@ -1,5 +1,5 @@
 import { createLogger, parseConfig, type RunningWorker } from "@installhub/shared";
-import { type SmtpSink, startSmtpSink } from "@installhub/shared/testing";
+import { configEnvironment, type SmtpSink, startSmtpSink } from "@installhub/shared/testing";
 import { startTestGateway, type TestGateway } from "../../services/gateway/test/harness.ts";
 import { installerConfigSchema } from "../../services/installer/src/config.ts";
 import { startInstaller } from "../../services/installer/src/service.ts";
@@ -22,11 +22,7 @@ export async function startStack(prefix: string, env: Record<string, string> = {
   const base = await startTestGateway(prefix, { silent: true });
   const settings = {
     ...process.env,
-    KAFKA_BROKERS: base.config.KAFKA_BROKERS.join(","),
-    INSTALL_EVENTS_TOPIC: base.config.INSTALL_EVENTS_TOPIC,
-    DLQ_TOPIC: base.config.DLQ_TOPIC,
-    KAFKA_TOPIC_PARTITIONS: String(base.config.KAFKA_TOPIC_PARTITIONS),
-    MONGO_DB: base.config.MONGO_DB,
+    ...configEnvironment(base.config),
     PUBLICHUB_CDN_URL: base.marketplace.cdn.url,
     SMTP_URL: smtp.url,
     PUBLIC_BASE_URL: base.gateway.url,

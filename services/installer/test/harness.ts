@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import {
   type AuditEntryDocument,
   auditLogOf,
-  type BaseConfig,
   type ConflictStrategy,
   connectMongo,
   type InstallEvent,
@@ -11,7 +10,13 @@ import {
   type PackageDocument,
   parseConfig,
 } from "@installhub/shared";
-import { isolatedConfig, startEventBus, startExampleMarketplace, uniqueId } from "@installhub/shared/testing";
+import {
+  configEnvironment,
+  isolatedConfig,
+  startEventBus,
+  startExampleMarketplace,
+  uniqueId,
+} from "@installhub/shared/testing";
 import { type InstallerConfig, installerConfigSchema } from "../src/config.ts";
 import { tenantArtifactsOf } from "../src/data-access/tenant-artifacts.ts";
 import type { TenantArtifact } from "../src/domain/tenant-artifact.ts";
@@ -25,7 +30,7 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
   const base = isolatedConfig(prefix);
   const mongo = await connectMongo(base.MONGO_URL, base.MONGO_DB);
   const marketplace = await startExampleMarketplace(mongo.db);
-  const env = { ...environmentOf(base), PUBLICHUB_CDN_URL: marketplace.cdn.url, ...extraEnv };
+  const env = { ...configEnvironment(base), PUBLICHUB_CDN_URL: marketplace.cdn.url, ...extraEnv };
   const config: InstallerConfig = parseConfig(installerConfigSchema, env);
   const bus = await startEventBus(config);
   const db = mongo.db;
@@ -170,18 +175,4 @@ export function isTerminal(event: InstallEvent): boolean {
 
 export function ofType<T extends InstallEvent["type"]>(events: InstallEvent[], type: T): InstallEventOf<T>[] {
   return events.filter((event): event is InstallEventOf<T> => event.type === type);
-}
-
-/** The environment variables that reproduce a parsed test config, for a child process. */
-function environmentOf(config: BaseConfig): Record<string, string> {
-  return {
-    KAFKA_BROKERS: config.KAFKA_BROKERS.join(","),
-    SCHEMA_REGISTRY_URL: config.SCHEMA_REGISTRY_URL,
-    MONGO_URL: config.MONGO_URL,
-    MONGO_DB: config.MONGO_DB,
-    INSTALL_EVENTS_TOPIC: config.INSTALL_EVENTS_TOPIC,
-    DLQ_TOPIC: config.DLQ_TOPIC,
-    KAFKA_TOPIC_PARTITIONS: String(config.KAFKA_TOPIC_PARTITIONS),
-    LOG_LEVEL: config.LOG_LEVEL,
-  };
 }

@@ -1,5 +1,5 @@
 import { type BaseConfig, connectMongo, type InstallEventOf, parseConfig } from "@installhub/shared";
-import { exampleEvents, uniqueId } from "@installhub/shared/testing";
+import { configEnvironment, exampleEvents, uniqueId } from "@installhub/shared/testing";
 import { type NotifierConfig, notifierConfigSchema } from "../src/config.ts";
 
 export const publicBaseUrl = "https://installhub.test";
@@ -14,13 +14,7 @@ export function notifierEnv(
   overrides: Record<string, string> = {},
 ): Record<string, string> {
   return {
-    KAFKA_BROKERS: base.KAFKA_BROKERS.join(","),
-    SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL,
-    MONGO_URL: base.MONGO_URL,
-    MONGO_DB: base.MONGO_DB,
-    INSTALL_EVENTS_TOPIC: base.INSTALL_EVENTS_TOPIC,
-    DLQ_TOPIC: base.DLQ_TOPIC,
-    KAFKA_TOPIC_PARTITIONS: String(base.KAFKA_TOPIC_PARTITIONS),
+    ...configEnvironment(base),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     NOTIFIER_GROUP_ID: uniqueId("notifier-test"),
     SMTP_URL: smtpUrl,

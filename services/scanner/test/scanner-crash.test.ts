@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { repositoryRoot } from "@installhub/shared";
-import { uniqueId, waitFor } from "@installhub/shared/testing";
+import { configEnvironment, uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { scanVerdictsCollection } from "../src/data-access/scan-verdicts.ts";
 import { type Harness, ofType, requestFor, settle, startHarness, waitForOutcome } from "./harness.ts";
@@ -27,13 +27,7 @@ function spawnScanner(): ChildProcess {
     cwd: join(repositoryRoot, "services/scanner"),
     env: {
       ...process.env,
-      KAFKA_BROKERS: config.KAFKA_BROKERS.join(","),
-      SCHEMA_REGISTRY_URL: config.SCHEMA_REGISTRY_URL,
-      MONGO_URL: config.MONGO_URL,
-      MONGO_DB: config.MONGO_DB,
-      INSTALL_EVENTS_TOPIC: config.INSTALL_EVENTS_TOPIC,
-      DLQ_TOPIC: config.DLQ_TOPIC,
-      KAFKA_TOPIC_PARTITIONS: String(config.KAFKA_TOPIC_PARTITIONS),
+      ...configEnvironment(config),
       PUBLICHUB_CDN_URL: config.PUBLICHUB_CDN_URL,
       // The killed member's partitions move to the restarted one once its session expires.
       KAFKA_SESSION_TIMEOUT_MS: "10000",

@@ -62,3 +62,20 @@ export function isolatedConfig(prefix: string): BaseConfig {
     MONGO_DB: id.replaceAll(".", "_"),
   });
 }
+
+/**
+ * The environment variables that reproduce a test config, for a service or command started as its own
+ * process (crash tests, `pnpm ops`): the same brokers, registry, database and topics.
+ */
+export function configEnvironment(config: BaseConfig): Record<string, string> {
+  return {
+    KAFKA_BROKERS: config.KAFKA_BROKERS.join(","),
+    SCHEMA_REGISTRY_URL: config.SCHEMA_REGISTRY_URL,
+    MONGO_URL: config.MONGO_URL,
+    MONGO_DB: config.MONGO_DB,
+    INSTALL_EVENTS_TOPIC: config.INSTALL_EVENTS_TOPIC,
+    DLQ_TOPIC: config.DLQ_TOPIC,
+    KAFKA_TOPIC_PARTITIONS: String(config.KAFKA_TOPIC_PARTITIONS),
+    LOG_LEVEL: config.LOG_LEVEL,
+  };
+}
