@@ -23,6 +23,22 @@ export interface Platform {
 }
 
 /**
+ * Makes the install-events topics exist, registers the event schemas and connects a publisher: what
+ * anything that produces install events needs first.
+ */
+export async function connectEventTopic(
+  kafka: Kafka,
+  config: BaseConfig,
+  source: string,
+): Promise<{ codec: EventCodec; publisher: EventPublisher }> {
+  await ensureTopics(kafka, installTopics(config));
+  const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
+  await codec.register();
+  const publisher = await createEventPublisher({ kafka, codec, topic: config.INSTALL_EVENTS_TOPIC, source });
+  return { codec, publisher };
+}
+
+/**
  * @example
  * const platform = await connectPlatform("scanner", config);
  * await platform.publisher.publish(event);
@@ -40,15 +56,7 @@ export async function connectPlatform(
     log,
     options.socketFactory,
   );
-  await ensureTopics(kafka, installTopics(config));
-  const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
-  await codec.register();
-  const publisher = await createEventPublisher({
-    kafka,
-    codec,
-    topic: config.INSTALL_EVENTS_TOPIC,
-    source: `installhub/${service}`,
-  });
+  const { codec, publisher } = await connectEventTopic(kafka, config, `installhub/${service}`);
   const mongo = await connectMongo(config.MONGO_URL, config.MONGO_DB);
   return {
     logger: log,

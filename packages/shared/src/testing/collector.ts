@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from "kafkajs";
 import type { BaseConfig } from "../config.ts";
-import { EventCodec } from "../events/codec.ts";
+import type { EventCodec } from "../events/codec.ts";
 import type { InstallEvent } from "../events/contracts.ts";
-import { createEventPublisher, type EventPublisher } from "../kafka/publisher.ts";
-import { ensureTopics, installTopics } from "../kafka/topics.ts";
+import type { EventPublisher } from "../kafka/publisher.ts";
+import { connectEventTopic } from "../platform.ts";
 import { uniqueId, waitFor } from "./index.ts";
 
 export interface EventBus {
@@ -38,15 +38,7 @@ export async function startEventBus(config: BaseConfig): Promise<EventBus> {
     clientId: "test-bus",
     logLevel: logLevel.NOTHING,
   });
-  await ensureTopics(kafka, installTopics(config));
-  const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
-  await codec.register();
-  const publisher = await createEventPublisher({
-    kafka,
-    codec,
-    topic: config.INSTALL_EVENTS_TOPIC,
-    source: "installhub/test",
-  });
+  const { codec, publisher } = await connectEventTopic(kafka, config, "installhub/test");
   const events: InstallEvent[] = [];
   const consumer = kafka.consumer({ groupId: uniqueId("test-bus") });
   await consumer.connect();
