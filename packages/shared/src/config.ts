@@ -13,6 +13,12 @@ export const baseConfigSchema = z.object({
   KAFKA_CLIENT_ID_PREFIX: z.string().default("installhub"),
   INSTALL_EVENTS_TOPIC: z.string().min(1).default("installhub.install-events.v1"),
   DLQ_TOPIC: z.string().min(1).default("installhub.install-events.dlq.v1"),
+  /**
+   * Every consumer group is `<prefix>.<service>`. Unset, the prefix is the install-events topic, so two
+   * stacks on one broker (tests, `pnpm bench`, a second checkout) never share a group unless they share
+   * the topic too.
+   */
+  KAFKA_GROUP_PREFIX: z.string().min(1).optional(),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
   SCHEMA_REGISTRY_URL: z.url().default("http://127.0.0.1:8081/apis/ccompat/v7"),
@@ -26,6 +32,19 @@ export const baseConfigSchema = z.object({
   OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/**
+ * The consumer group of one of a stack's consumers, e.g. `installhub.install-events.v1.scanner`.
+ *
+ * @example
+ * consumerGroupId(config, "gateway-projector") // "installhub.install-events.v1.gateway-projector"
+ */
+export function consumerGroupId(
+  config: Pick<BaseConfig, "KAFKA_GROUP_PREFIX" | "INSTALL_EVENTS_TOPIC">,
+  consumer: string,
+): string {
+  return `${config.KAFKA_GROUP_PREFIX ?? config.INSTALL_EVENTS_TOPIC}.${consumer}`;
+}
 
 export class ConfigError extends Error {
   readonly issues: string[];

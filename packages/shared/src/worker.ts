@@ -1,4 +1,4 @@
-import type { BaseConfig } from "./config.ts";
+import { type BaseConfig, consumerGroupId } from "./config.ts";
 import { type EventHandlers, type RetryPolicy, type RunningConsumer, runConsumer } from "./kafka/consumer.ts";
 import type { Logger } from "./logger.ts";
 import { ensureIndexes, type IndexPlan } from "./mongo/client.ts";
@@ -6,7 +6,7 @@ import { opsRoutes, serveOps } from "./ops/health.ts";
 import { connectPlatform, type Platform } from "./platform.ts";
 
 export interface WorkerOptions {
-  /** Service name: `installhub/<name>` is the events' `ce_source`, `installhub-<name>` the consumer group. */
+  /** Service name: `installhub/<name>` is the events' `ce_source`; the consumer group is `consumerGroupId(config, name)`. */
   name: string;
   config: BaseConfig;
   indexes?: IndexPlan;
@@ -43,7 +43,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     codec: platform.codec,
     topic: options.config.INSTALL_EVENTS_TOPIC,
     dlqTopic: options.config.DLQ_TOPIC,
-    groupId: options.groupId ?? `installhub-${options.name}`,
+    groupId: options.groupId ?? consumerGroupId(options.config, options.name),
     handlers: await options.handlers(platform),
     logger: platform.logger,
     ...(options.retry ? { retry: options.retry } : {}),

@@ -30,7 +30,6 @@ export const gatewayConfigSchema = baseConfigSchema
       .min(1)
       .default(join(repositoryRoot, ".data", "keys")),
     MAX_BODY_BYTES: z.coerce.number().int().min(1).default(65_536),
-    PROJECTOR_GROUP_ID: z.string().min(1).default("installhub-gateway-projector"),
   })
   .refine(
     (config) =>

@@ -14,7 +14,7 @@ import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
 import { installerHandlers } from "./entry-points/handlers.ts";
 
 /**
- * Starts the installer: its consumer group (`installhub-installer`) on the install events, and its ops
+ * Starts the installer: its consumer group (`<topic>.installer`) on the install events, and its ops
  * endpoints when OPS_PORT is set.
  *
  * @example

@@ -1,4 +1,4 @@
-import type { RunningWorker } from "@installhub/shared";
+import { consumerGroupId, type RunningWorker } from "@installhub/shared";
 import { uniqueId, waitFor } from "@installhub/shared/testing";
 import type { Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,13 +8,14 @@ import { type ExampleInstall, type Harness, installOf, ofType, startHarness, ver
 let harness: Harness;
 let installer: RunningWorker | undefined;
 let admin: Admin;
-const groupId = "installhub-installer";
+let groupId: string;
 
 beforeAll(async () => {
   harness = await startHarness("installer-ordering");
   admin = harness.bus.kafka.admin();
   await admin.connect();
   installer = await startInstaller(harness.config);
+  groupId = consumerGroupId(harness.config, "installer");
 });
 
 afterAll(async () => {
@@ -112,6 +113,7 @@ describe("installer: replay", () => {
     await admin.resetOffsets({ groupId, topic: harness.config.INSTALL_EVENTS_TOPIC, earliest: true });
     expect(await groupCaughtUp()).toBe(false);
     installer = await startInstaller(harness.config);
+    groupId = consumerGroupId(harness.config, "installer");
     await waitFor(groupCaughtUp, { timeoutMs: 60_000, what: "the installer to consume the topic again" });
 
     expect(await harness.snapshot(sequentialTenant)).toEqual(before.sequential);

@@ -4,8 +4,6 @@ import { z } from "zod";
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export const notifierConfigSchema = baseConfigSchema.extend({
-  /** One group for all notifier instances: each outcome is handled by one of them. */
-  NOTIFIER_GROUP_ID: z.string().min(1).default("installhub-notifier"),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "expected an smtp:// or smtps:// URL")

@@ -24,7 +24,6 @@ export async function startNotifier(config: NotifierConfig, logger?: Logger): Pr
   const worker = await startWorker({
     name: "notifier",
     config,
-    groupId: config.NOTIFIER_GROUP_ID,
     logger,
     indexes: { ...notificationIndexes, ...emailOutboxIndexes },
     handlers: (platform) => {

@@ -16,7 +16,7 @@ export function notifierEnv(
   return {
     ...configEnvironment(base),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
-    NOTIFIER_GROUP_ID: uniqueId("notifier-test"),
+    KAFKA_GROUP_PREFIX: uniqueId("notifier-test"),
     SMTP_URL: smtpUrl,
     MAIL_FROM: "InstallHub <notify@installhub.test>",
     PUBLIC_BASE_URL: publicBaseUrl,

@@ -1,4 +1,5 @@
 import {
+  consumerGroupId,
   type InstallEvent,
   type InstallEventOf,
   type MongoConnection,
@@ -184,7 +185,7 @@ describe("notifier", () => {
     const admin = bus.kafka.admin();
     await admin.connect();
     await admin.resetOffsets({
-      groupId: env.NOTIFIER_GROUP_ID!,
+      groupId: consumerGroupId(notifierConfigOf(env), "notifier"),
       topic: base.INSTALL_EVENTS_TOPIC,
       earliest: true,
     });

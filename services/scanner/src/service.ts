@@ -20,7 +20,7 @@ export function scanPolicyOf(config: ScannerConfig): ScanPolicy {
 }
 
 /**
- * Starts the scanner: consumes InstallRequested (group `installhub-scanner`), downloads and scans each
+ * Starts the scanner: consumes InstallRequested (group `<topic>.scanner`), downloads and scans each
  * package and publishes its verdict; serves /healthz, /readyz and /metrics when OPS_PORT is set.
  *
  * @example

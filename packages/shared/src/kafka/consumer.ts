@@ -97,7 +97,7 @@ function describe(error: unknown): string {
  * a message's offset only after its handler succeeded (or it was dead-lettered).
  *
  * @example
- * const running = await runConsumer({ kafka, codec, topic, dlqTopic, groupId: "installhub-scanner", logger,
+ * const running = await runConsumer({ kafka, codec, topic, dlqTopic, groupId: consumerGroupId(config, "scanner"), logger,
  *   handlers: { InstallRequested: (event, ctx) => scan(event, ctx) } });
  * process.once("SIGTERM", () => running.stop());
  */

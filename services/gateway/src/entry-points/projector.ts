@@ -1,4 +1,5 @@
 import {
+  consumerGroupId,
   type EventHandlers,
   type InstallEvent,
   installEventTypes,
@@ -28,7 +29,7 @@ export function startProjector(options: {
     codec: options.platform.codec,
     topic: options.config.INSTALL_EVENTS_TOPIC,
     dlqTopic: options.config.DLQ_TOPIC,
-    groupId: options.groupId ?? options.config.PROJECTOR_GROUP_ID,
+    groupId: options.groupId ?? consumerGroupId(options.config, "gateway-projector"),
     handlers,
     logger: options.platform.logger.child({ component: "projector" }),
   });
