@@ -11,6 +11,7 @@ export * from "./kafka/publisher.ts";
 export * from "./kafka/topics.ts";
 export * from "./lifecycle.ts";
 export * from "./logger.ts";
+export * from "./mail/email-address.ts";
 export * from "./metrics.ts";
 export * from "./mongo/client.ts";
 export * from "./ops/health.ts";

@@ -108,6 +108,51 @@ describe("notifier", () => {
     });
   });
 
+  it("mails nobody when the stored requester address is not exactly one address (header or list injection)", async () => {
+    const tenantId = uniqueId("tenant");
+    const hostile = [
+      "x@example.test\r\nBcc: attacker@evil.test",
+      "a@example.test, attacker@evil.test",
+      "Name <attacker@evil.test>",
+      `${"a".repeat(300)}@example.test`,
+      "élise@example.test",
+    ];
+    const installs = hostile.map((email) => {
+      const install = anInstall(tenantId);
+      return {
+        ...install,
+        requested: { ...install.requested, requestedBy: { userId: install.userId, email } },
+      };
+    });
+    for (const install of installs) await bus.publisher.publish([install.requested, install.succeeded]);
+    await settle(tenantId);
+
+    // Every hostile install was handled before the marker: none of them reached any mailbox.
+    const strays = sink.messages.filter((mail) =>
+      mail.envelope.to.some((to) => to.includes("evil.test") || to.includes("example.test")),
+    );
+    expect(strays).toEqual([]);
+    for (const install of installs) {
+      const events = await bus.waitForEvents(
+        install.installId,
+        (seen) =>
+          deliveries(seen, "email", "failed").length > 0 &&
+          deliveries(seen, "in-app", "delivered").length > 0,
+      );
+      expect(deliveries(events, "email", "failed")[0]?.error).toMatch(/refused/);
+      expect(deliveries(events, "email", "delivered")).toEqual([]);
+      expect(await notificationsFor(install.installId)).toHaveLength(1);
+    }
+  });
+
+  it("sends each mail to exactly one envelope recipient, the stored address", async () => {
+    const install = anInstall(uniqueId("tenant"));
+    await bus.publisher.publish([install.requested, install.succeeded]);
+    const mail = await waitForMail(install.email);
+    expect(mail.envelope.to).toEqual([install.email]);
+    expect(mail.headers.to).toBe(install.email);
+  });
+
   it("notifies a failure with stage, error code, message, rollback and the absolute audit-log link", async () => {
     const install = anInstall(uniqueId("tenant"));
     await bus.publisher.publish([install.requested, install.failed]);

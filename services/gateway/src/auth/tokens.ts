@@ -1,11 +1,19 @@
 import type { KeyObject } from "node:crypto";
+import { emailAddressProblem } from "@installhub/shared";
 import { SignJWT } from "jose";
 import { z } from "zod";
 
-/** The claims InstallHub reads from an access token (DESIGN.md §5). */
+/**
+ * The claims InstallHub reads from an access token (DESIGN.md §5). `email` is where the outcome mail
+ * goes, so it must be exactly one plain address (see `isSingleEmailAddress`): an identity provider that
+ * lets users edit their address must not let them add a second recipient.
+ */
 export const Caller = z.object({
-  sub: z.string().min(1),
-  email: z.string().default(""),
+  sub: z.string().min(1).max(256),
+  email: z.string().superRefine((value, context) => {
+    const problem = emailAddressProblem(value);
+    if (problem) context.addIssue({ code: "custom", message: problem });
+  }),
   tenants: z.array(z.string()).default([]),
   permissions: z.array(z.string()).default([]),
 });

@@ -30,7 +30,12 @@ export async function createTokenVerifier(config: GatewayConfig, logger: Logger)
           : await jwtVerify(token, key, options);
       return Caller.parse(payload);
     } catch (error) {
-      throw new AppError("Unauthorized", `The access token was rejected: ${reasonOf(error)}`);
+      const claim = error instanceof z.ZodError ? String(error.issues[0]?.path[0] ?? "") : "";
+      throw new AppError(
+        "Unauthorized",
+        `The access token was rejected: ${reasonOf(error)}`,
+        claim ? { claim } : undefined,
+      );
     }
   };
 }
@@ -49,7 +54,10 @@ async function keySource(config: GatewayConfig, logger: Logger): Promise<KeyObje
 }
 
 function reasonOf(error: unknown): string {
-  if (error instanceof z.ZodError) return "its sub, email, tenants or permissions claim is malformed";
+  if (error instanceof z.ZodError) {
+    const [issue] = error.issues;
+    return `its '${String(issue?.path[0] ?? "claims")}' claim is invalid: ${issue?.message ?? "malformed"}`;
+  }
   const code = (error as { code?: string }).code;
   if (code === "ERR_JWT_EXPIRED") return "it has expired";
   if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") return (error as Error).message;

@@ -1,4 +1,4 @@
-import type { Logger } from "@installhub/shared";
+import { emailAddressProblem, type Logger } from "@installhub/shared";
 import { claimMail, enqueueMail, findMail, markFailed, markSent } from "../data-access/email-outbox.ts";
 import { delayAfterFailedRound, sendingLeaseMs } from "../domain/delivery-policy.ts";
 import { outcomeMessageId, renderEmail } from "../domain/email.ts";
@@ -19,15 +19,19 @@ export async function notifyByEmail(
   const install = installRefOf(outcome);
   const id = outboxIdOf(outcome);
   const to = request.requestedBy.email;
-  if (!to) {
-    logger.warn("the requesting user has no e-mail address; no e-mail sent");
+  // Checked here as well as at the gateway: an event on the topic may come from anywhere, and one
+  // address with a line break or a comma in it would reach a second mailbox.
+  const problem = emailAddressProblem(to);
+  if (problem) {
+    const error = `the requester's e-mail address ${JSON.stringify(to.slice(0, 100))} is refused: ${problem}`;
+    logger.warn({ error }, "no e-mail sent");
     await reportDelivery(deps, {
       install,
       channel: "email",
       recipient: "",
       notificationId: id,
       outcome: "failed",
-      error: "the requesting user has no e-mail address",
+      error,
     });
     return;
   }

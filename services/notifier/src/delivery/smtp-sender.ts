@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { isSingleEmailAddress } from "@installhub/shared";
 import nodemailer from "nodemailer";
+import addressparser from "nodemailer/lib/addressparser/index.js";
 import type { NotifierConfig } from "../config.ts";
 import { backoffBeforeTry, type SmtpLimits, tryDeadlineMs } from "../domain/delivery-policy.ts";
 
@@ -29,6 +31,13 @@ export function smtpLimitsOf(config: NotifierConfig): SmtpLimits {
   };
 }
 
+/** The bare address of MAIL_FROM (`InstallHub <n@x>` → `n@x`), the envelope's MAIL FROM. */
+export function envelopeSenderOf(mailFrom: string): string {
+  const [first] = addressparser(mailFrom, { flatten: true });
+  if (!first?.address) throw new Error(`MAIL_FROM holds no address: ${mailFrom}`);
+  return first.address;
+}
+
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -41,6 +50,7 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
  */
 export function createSmtpSender(config: NotifierConfig): SmtpSender {
   const limits = smtpLimitsOf(config);
+  const envelopeFrom = envelopeSenderOf(config.MAIL_FROM);
   const transport = nodemailer.createTransport({
     url: config.SMTP_URL,
     connectionTimeout: limits.connectionTimeoutMs,
@@ -53,7 +63,17 @@ export function createSmtpSender(config: NotifierConfig): SmtpSender {
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("SMTP try exceeded its deadline")), tryDeadlineMs(limits));
     });
-    const sending = transport.sendMail({ from: config.MAIL_FROM, ...mail });
+    // The envelope is spelled out: nodemailer would otherwise parse `to` as an address list, and the
+    // SMTP server delivers to the envelope, not to the headers. One recipient, always the stored one.
+    const sending = transport.sendMail({
+      from: config.MAIL_FROM,
+      to: { name: "", address: mail.to },
+      messageId: mail.messageId,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      envelope: { from: envelopeFrom, to: [mail.to] },
+    });
     sending.catch(() => {}); // once the deadline wins, a late rejection has no one to tell
     try {
       await Promise.race([sending, timedOut]);
@@ -65,6 +85,9 @@ export function createSmtpSender(config: NotifierConfig): SmtpSender {
   return {
     limits,
     async send(mail, onRetry) {
+      if (!isSingleEmailAddress(mail.to)) {
+        return { sent: false, attempts: 0, error: `recipient refused: ${JSON.stringify(mail.to)}` };
+      }
       let lastError = "";
       for (let attempt = 1; attempt <= limits.attempts; attempt++) {
         if (attempt > 1) {
