@@ -13,6 +13,7 @@ export const errorStatus = {
   ImportNotFound: 404,
   NotificationNotFound: 404,
   NotFound: 404,
+  MethodNotAllowed: 405,
   IdempotencyKeyReused: 422,
   IdempotencyKeyInFlight: 409,
   PayloadTooLarge: 413,

@@ -1,10 +1,16 @@
 import { z } from "zod";
 
-/** Artifact keys are what conflicts are detected on inside a tenant. */
+/**
+ * The artifact-key grammar: what conflicts are detected on inside a tenant, and what a request's
+ * `conflictStrategies` may name. 1–128 characters: lowercase ASCII letters, digits, '.', '_' and '-',
+ * starting with a letter or digit. (So never '$', never empty, never `__proto__`.)
+ */
 export const artifactKeyPattern = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+export const artifactKeyRule =
+  "1–128 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 export const ManifestArtifact = z.strictObject({
-  key: z.string().regex(artifactKeyPattern, "lowercase letters, digits, '.', '_' or '-', at most 128"),
+  key: z.string().regex(artifactKeyPattern, artifactKeyRule),
   type: z.enum(["workflow", "dashboard", "report", "widget", "script", "template"]),
   name: z.string().min(1).max(200),
   /** Path of the artifact's file inside the archive, relative to its root. */

@@ -1,5 +1,4 @@
 import { AppError } from "@installhub/shared";
-import { z } from "zod";
 
 /** Position after the last item of a page: its sort value and id (ties broken by id). */
 export interface Cursor {
@@ -7,19 +6,28 @@ export interface Cursor {
   id: string;
 }
 
-const CursorShape = z.tuple([z.string(), z.string()]);
+/**
+ * What a cursor looks like: `<sortValue>|<id>` (no `|` in either part), or empty for the first page.
+ * Every string of this form is a position — one that names no item simply gives the items after it —
+ * so this pattern, published in the OpenAPI document, says exactly which cursors the API accepts.
+ * Callers should still treat cursors as opaque and pass back `nextCursor`.
+ */
+export const cursorPattern = /^(?:[^|]*\|[^|]+)?$/;
 
-/** Opaque to callers: base64url JSON. */
+/** `nextCursor` for a page ending at `cursor`. */
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.sortValue, cursor.id])).toString("base64url");
+  return `${cursor.sortValue}|${cursor.id}`;
 }
 
+/**
+ * The position a `cursor` query names; undefined for none or an empty one (the first page).
+ * Throws AppError ValidationFailed (400) for text outside `cursorPattern`.
+ */
 export function decodeCursor(text: string | undefined): Cursor | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const [sortValue, id] = CursorShape.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
-    return { sortValue, id };
-  } catch {
+  if (text === undefined || text === "") return undefined;
+  if (!cursorPattern.test(text)) {
     throw new AppError("ValidationFailed", "cursor: not a cursor this API returned", { field: "cursor" });
   }
+  const separator = text.lastIndexOf("|");
+  return { sortValue: text.slice(0, separator), id: text.slice(separator + 1) };
 }

@@ -11,15 +11,50 @@ import { notificationRoutes } from "./notification-routes.ts";
 import { requestMetrics } from "./request-metrics.ts";
 
 /**
+ * The methods routes answer at `path` (HEAD wherever GET is), ignoring middleware (`ALL`) entries.
+ *
+ * @example
+ * allowedMethods([{ method: "GET", path: "/api/installs/:id" }], "/api/installs/x") // ["GET", "HEAD"]
+ */
+export function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.method === "ALL") continue;
+    const pattern = route.path
+      .split("/")
+      .map((segment) =>
+        segment.startsWith(":")
+          ? "[^/]+"
+          : segment === "*"
+            ? ".*"
+            : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("/");
+    if (new RegExp(`^${pattern}/?$`).test(path)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}
+
+/**
  * The gateway's HTTP API. Everything under /api needs a valid token (checked first); ops endpoints,
  * the OpenAPI document and the docs page do not.
  */
 export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
   app.onError(toErrorResponse(deps.logger));
-  app.notFound((c) =>
-    errorResponse(c, new AppError("NotFound", `No route for ${c.req.method} ${c.req.path}`)),
-  );
+  app.notFound((c) => {
+    // A known path asked with another method is 405 with the methods it has (RFC 9110 §15.5.6).
+    const allowed = allowedMethods(app.routes, c.req.path);
+    if (allowed.length === 0) {
+      return errorResponse(c, new AppError("NotFound", `No route for ${c.req.method} ${c.req.path}`));
+    }
+    c.header("Allow", allowed.join(", "));
+    return errorResponse(
+      c,
+      new AppError("MethodNotAllowed", `${c.req.method} is not allowed on ${c.req.path}`, { allowed }),
+    );
+  });
   app.use(requestMetrics());
   app.route("/", opsRoutes(deps.readinessChecks));
 

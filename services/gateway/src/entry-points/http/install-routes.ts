@@ -10,6 +10,7 @@ import { validationHook } from "./errors.ts";
 import { requestInstall } from "./request-install.ts";
 import {
   errorResponses,
+  IdempotencyKey,
   InstallAccepted,
   InstallRequestBody,
   InstallStatus,
@@ -17,6 +18,7 @@ import {
   PageQuery,
   pageOf,
 } from "./schemas.ts";
+import { keepRawBody, rejectAmbiguousJson } from "./strict-json.ts";
 
 const security = [{ bearerAuth: [] }];
 
@@ -38,17 +40,11 @@ export function installRoutes(deps: GatewayDeps) {
           throw new AppError("PayloadTooLarge", `The body exceeds ${deps.config.MAX_BODY_BYTES} bytes`);
         },
       }),
+      keepRawBody(),
     ] as const,
     request: {
       params: z.object({ packageId: z.string().min(1).openapi({ example: "acme-invoice-workflows" }) }),
-      headers: z.object({
-        "idempotency-key": z
-          .string()
-          .min(1)
-          .max(255)
-          .optional()
-          .openapi({ description: "Same key + same body within 24 h → the same 202, nothing new started" }),
-      }),
+      headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
       body: { required: true, content: { "application/json": { schema: InstallRequestBody } } },
     },
     responses: {
@@ -61,6 +57,8 @@ export function installRoutes(deps: GatewayDeps) {
     },
   });
   app.openapi(install, async (c) => {
+    // The validators above read the body with JSON.parse, which keeps the last of duplicate keys.
+    rejectAmbiguousJson(await c.req.text());
     const accepted = await requestInstall(deps, {
       caller: c.var.caller,
       packageId: c.req.valid("param").packageId,

@@ -1,6 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { ArtifactAction, ConflictStrategy, errorStatus, InstallStage, TrustLevel } from "@installhub/shared";
-import semver from "semver";
+import {
+  ArtifactAction,
+  artifactKeyPattern,
+  artifactKeyRule,
+  ConflictStrategy,
+  errorStatus,
+  InstallStage,
+  TrustLevel,
+} from "@installhub/shared";
+import { cursorPattern } from "../../domain/cursor.ts";
 
 /** Request and response shapes of the HTTP API: validation and the OpenAPI document both come from here. */
 
@@ -12,11 +20,35 @@ export const ErrorBody = z
   })
   .openapi("Error");
 
+/**
+ * The `Idempotency-Key` header: 1–255 printable ASCII characters (no leading or trailing space), as
+ * draft-ietf-httpapi-idempotency-key-header and Stripe's API use it. Anything else is refused rather
+ * than hashed, so two clients can never collide through a mangled encoding.
+ */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, "expected 1–255 printable ASCII characters")
+  .openapi({
+    description:
+      "1–255 printable ASCII characters. Same key + same body within 24 h → the same 202, nothing new started",
+    example: "8e03978e-40d5-43e8-bc93-6894a57f9324",
+  });
+
+/** Semantic Versioning 2.0.0's own regular expression (semver.org, "Is there a suggested regular expression"). */
+const semverPattern =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+/** An artifact key, as `conflictStrategies` names it (the manifest's grammar). */
+const ArtifactKey = z.string().regex(artifactKeyPattern, artifactKeyRule);
+
 export const InstallRequestBody = z
   .strictObject({
     version: z
       .string()
-      .refine((value) => semver.valid(value) === value, "expected a semantic version such as 3.0.0")
+      .max(256)
+      .regex(semverPattern, "expected a semantic version such as 3.0.0")
       .optional()
       .openapi({
         description: "Omit for the latest (highest non-yanked, non-prerelease) version",
@@ -25,9 +57,15 @@ export const InstallRequestBody = z
     targetTenantId: z.string().min(1).openapi({ example: "tenant-abc123" }),
     defaultConflictStrategy: ConflictStrategy.default("Skip"),
     conflictStrategies: z
-      .record(z.string().min(1), ConflictStrategy)
+      .record(ArtifactKey, ConflictStrategy)
       .optional()
-      .openapi({ description: "Artifact key → strategy; takes precedence over defaultConflictStrategy" }),
+      .openapi({
+        description:
+          "Artifact key → strategy; takes precedence over defaultConflictStrategy. Keys follow the artifact-key grammar.",
+        // The generator drops a record's key schema, and its metadata type (OpenAPI 3.0's schema object)
+        // lacks the 3.1 / JSON Schema keyword that states it: propertyNames.
+        ...({ propertyNames: { type: "string", pattern: artifactKeyPattern.source } } as object),
+      }),
     dryRun: z.boolean().default(false),
     acknowledgeCommunityPackage: z
       .boolean()
@@ -76,7 +114,11 @@ export const InstallStatus = z
 
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Page size, 1–100" }),
-  cursor: z.string().optional().openapi({ description: "`nextCursor` of the previous page" }),
+  cursor: z
+    .string()
+    .regex(cursorPattern, "not a cursor this API returned")
+    .optional()
+    .openapi({ description: "`nextCursor` of the previous page; empty or absent for the first" }),
 };
 
 export const InstallSummary = z
