@@ -111,7 +111,8 @@ const token = execFileSync(
 
 console.log(`
 ──────────────────────────────────────────────────────────────────────────────
- InstallHub is running.   API ${gatewayUrl}   docs ${gatewayUrl}/docs
+ InstallHub is running.   API ${gatewayUrl}
+ API reference ${gatewayUrl}/docs   event catalog ${gatewayUrl}/docs/events
  Mail caught by the SMTP sink: http://127.0.0.1:8025
  Dev token (admin of tenant-abc123, all permissions):
 

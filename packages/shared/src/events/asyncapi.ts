@@ -1,24 +1,31 @@
 import { type InstallEventType, installEventDescriptions, installEventTypes } from "./contracts.ts";
 import { eventJsonSchema } from "./json-schema.ts";
 
-const cloudEventHeaders = {
-  type: "object",
-  required: ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type"],
-  properties: {
-    ce_specversion: { type: "string", const: "1.0" },
-    ce_id: { type: "string", description: "Unique event id (UUID)." },
-    ce_type: {
-      type: "string",
-      enum: installEventTypes,
-      description: "The event type; route on this header.",
+/**
+ * The Kafka headers of every install event: CloudEvents Kafka protocol binding, binary mode (attributes
+ * as `ce_*` headers; see cloudevents.ts, which writes them). `ce_type` is the one value that differs
+ * per message: `type` fixes it, and without one (the dead-letter topic) it is any event type.
+ */
+function cloudEventHeaders(type?: InstallEventType) {
+  return {
+    type: "object",
+    required: ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type"],
+    properties: {
+      ce_specversion: { type: "string", const: "1.0" },
+      ce_id: { type: "string", description: "Unique event id (UUID)." },
+      ce_type: {
+        type: "string",
+        ...(type ? { const: type } : { enum: installEventTypes }),
+        description: "The event type (the payload's `type`); route on this header.",
+      },
+      ce_source: { type: "string", description: "Emitting service, e.g. installhub/scanner." },
+      ce_time: { type: "string", format: "date-time", description: "The payload's occurredAt." },
+      ce_subject: { type: "string", description: "The installId (the payload's installId)." },
+      "content-type": { type: "string", const: "application/json" },
+      traceparent: { type: "string", description: "W3C trace context, when present." },
     },
-    ce_source: { type: "string", description: "Emitting service, e.g. installhub/scanner." },
-    ce_time: { type: "string", format: "date-time" },
-    ce_subject: { type: "string", description: "The installId." },
-    "content-type": { type: "string", const: "application/json" },
-    traceparent: { type: "string", description: "W3C trace context, when present." },
-  },
-};
+  };
+}
 
 const deadLetterHeaders = {
   type: "object",
@@ -33,7 +40,7 @@ const deadLetterHeaders = {
     "dlq_failed_at",
   ],
   properties: {
-    ...cloudEventHeaders.properties,
+    ...cloudEventHeaders().properties,
     dlq_reason: { type: "string", enum: ["undecodable", "permanent-error", "retries-exhausted"] },
     dlq_error: { type: "string", description: "The error, truncated to 4000 characters." },
     dlq_group: { type: "string", description: "Consumer group that gave up on the message." },
@@ -63,7 +70,11 @@ export function asyncApiDocument(options: {
         title: type,
         summary: installEventDescriptions[type],
         contentType: "application/json",
-        headers: cloudEventHeaders,
+        headers: cloudEventHeaders(type),
+        correlationId: {
+          description: "The installId: every event of one install carries it.",
+          location: "$message.header#/ce_subject",
+        },
         payload: {
           schemaFormat: "application/schema+json;version=draft-07",
           schema: eventJsonSchema(type),
@@ -72,7 +83,8 @@ export function asyncApiDocument(options: {
           kafka: {
             key: {
               type: "string",
-              description: "The targetTenantId: one tenant's events stay in order on one partition.",
+              description:
+                "The event's tenantId (the install's targetTenantId): one tenant's events stay in order on one partition.",
             },
             schemaIdLocation: "payload",
             schemaIdPayloadEncoding: "confluent",

@@ -3,7 +3,7 @@ import { AppError, asyncApiDocument, errorResponse, opsRoutes } from "@installhu
 import { authenticate } from "./auth.ts";
 import { catalogRoutes } from "./catalog-routes.ts";
 import type { GatewayDeps, GatewayEnv } from "./context.ts";
-import { docsPage } from "./docs-page.ts";
+import { docsRoutes } from "./docs-routes.ts";
 import { toErrorResponse, validationHook } from "./errors.ts";
 import { importRoutes } from "./import-routes.ts";
 import { installRoutes } from "./install-routes.ts";
@@ -38,7 +38,7 @@ export function allowedMethods(routes: readonly { method: string; path: string }
 
 /**
  * The gateway's HTTP API. Everything under /api needs a valid token (checked first); ops endpoints,
- * the OpenAPI document and the docs page do not.
+ * the OpenAPI and AsyncAPI documents and the docs pages (/docs, /docs/events) do not.
  */
 export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
   const app = new OpenAPIHono<GatewayEnv>({ defaultHook: validationHook });
@@ -75,11 +75,11 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
       title: "InstallHub API",
       version: "1.0.0",
       description:
-        "Marketplace installs, their status, the catalog, imports and notifications. See docs/api.md.",
+        "Marketplace installs, their status, the catalog, imports and notifications. See docs/api.md. Subscribers to the install events: the [event catalog](/docs/events).",
     },
     servers: [{ url: deps.config.PUBLIC_BASE_URL }],
   });
-  app.get("/docs", (c) => c.html(docsPage));
+  app.route("/", docsRoutes({ publicBaseUrl: deps.config.PUBLIC_BASE_URL }));
   // The event contract of this deployment (its topic names and brokers); docs/asyncapi.json is the
   // same document for the default settings.
   const asyncApi = asyncApiDocument({
