@@ -1,7 +1,12 @@
-import type { InstallEventOf } from "@installhub/shared";
-import { type ArchiveLimits, readArchive } from "./archive-reader.ts";
+import {
+  type ApprovedFile,
+  type ArchiveLimits,
+  approvedFilesOf,
+  type InstallEventOf,
+  normalizeArchivePath,
+  readArchive,
+} from "@installhub/shared";
 import { applyContentRules, type ContentRule, type ScannedFile } from "./content-rules.ts";
-import { normalizeEntryPath } from "./entry-checks.ts";
 import type { Finding } from "./findings.ts";
 import { reviewManifest } from "./manifest-checks.ts";
 import { signatureFindings } from "./verification.ts";
@@ -16,11 +21,14 @@ export interface PackageScan {
   findings: Finding[];
   /** The archive's regular files, for scanners outside this process (clamd). */
   files: ReadonlyMap<string, Buffer>;
+  /** (path, sha256) of those files: what a PASS or WARN verdict lets the installer import. */
+  approvedFiles: ApprovedFile[];
 }
 
 /**
  * Inspects archive bytes whose digest already matched the request: signature, archive structure,
- * manifest, then the content rules over every file.
+ * manifest, then the content rules over every file. The archive is read by the one reader the
+ * installer also imports with (`readArchive` in @installhub/shared).
  *
  * @example
  * const { findings } = await scanPackage(request, bytes, { limits, rules: defaultContentRules, allowedHosts: [] });
@@ -33,7 +41,7 @@ export async function scanPackage(
   const archive = await readArchive(bytes, policy.limits);
   // A manifest judged against half an archive would report artifacts as missing that were never reached.
   const manifest = archive.complete ? reviewManifest(archive.files, request) : undefined;
-  const typeOf = new Map(manifest?.manifest?.artifacts.map((a) => [normalizeEntryPath(a.file), a.type]));
+  const typeOf = new Map(manifest?.manifest?.artifacts.map((a) => [normalizeArchivePath(a.file), a.type]));
   const scanned: ScannedFile[] = [...archive.files].map(([path, content]) => ({
     path,
     artifactType: typeOf.get(path),
@@ -41,6 +49,7 @@ export async function scanPackage(
   }));
   return {
     files: archive.files,
+    approvedFiles: approvedFilesOf(archive.files),
     findings: [
       ...signatureFindings(request),
       ...archive.findings,
