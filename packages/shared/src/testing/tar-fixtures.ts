@@ -151,8 +151,10 @@ export function gzipTar(tar: Buffer): Buffer {
 
 /** One class of hostile archive and the verdict the scanner must give it. */
 export interface HostileArchive {
+  id: string;
   name: string;
-  bytes: Buffer;
+  /** Built on first use (the 100,000-entry archive takes a few seconds). */
+  readonly bytes: Buffer;
   verdict: "PASS" | "FAIL";
   /** [ruleId, file] of every archive finding the one reader reports, in order. */
   findings: [string, string][];
@@ -163,23 +165,39 @@ export interface HostileArchive {
 const nfc = "artifacts/caf\u00e9.json";
 const nfd = "artifacts/cafe\u0301.json";
 
+type HostileArchiveSpec = Omit<HostileArchive, "bytes"> & { build: () => Buffer };
+
+function lazily(spec: HostileArchiveSpec): HostileArchive {
+  const { build, ...rest } = spec;
+  let bytes: Buffer | undefined;
+  return {
+    ...rest,
+    get bytes() {
+      bytes ??= build();
+      return bytes;
+    },
+  };
+}
+
 /**
  * The archive classes of issue 10, each around an otherwise clean `crafted-package@1.0.0`, with the
  * findings the one archive reader (`@installhub/shared` readArchive) must report and the files it
- * must return. Built on every call: the 100,000-entry archive takes ~50 MB to build.
+ * must return.
  */
 export function hostileArchives(): HostileArchive[] {
   const emptyEntries = 100_000;
-  return [
+  const specs: HostileArchiveSpec[] = [
     {
+      id: "hardlink-then-file",
       name: "hard link, then a file at the link's path",
-      bytes: gzipTar(
-        tarOf([
-          ...fixtureBase({ "artifacts/a.json": '{"a":1}', "artifacts/b.json": '{"b":1}' }).slice(0, 2),
-          { header: { name: "artifacts/b.json", type: "1", linkname: "manifest.json" } },
-          { header: { name: "artifacts/b.json" }, body: '{"b":"imported"}' },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            ...fixtureBase({ "artifacts/a.json": '{"a":1}', "artifacts/b.json": '{"b":1}' }).slice(0, 2),
+            { header: { name: "artifacts/b.json", type: "1", linkname: "manifest.json" } },
+            { header: { name: "artifacts/b.json" }, body: '{"b":"imported"}' },
+          ]),
+        ),
       verdict: "FAIL",
       findings: [
         ["archive.hardlink", "artifacts/b.json"],
@@ -188,14 +206,16 @@ export function hostileArchives(): HostileArchive[] {
       files: ["artifacts/a.json", "manifest.json"],
     },
     {
+      id: "symlink-then-file",
       name: "symlink, then a file through it",
-      bytes: gzipTar(
-        tarOf([
-          ...fixtureBase({ "artifacts/a.json": '{"a":1}', "artifacts/lib/cron.json": "{}" }).slice(0, 2),
-          { header: { name: "artifacts/lib", type: "2", linkname: "/etc/cron.d" } },
-          { header: { name: "artifacts/lib/cron.json" }, body: "{}" },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            ...fixtureBase({ "artifacts/a.json": '{"a":1}', "artifacts/lib/cron.json": "{}" }).slice(0, 2),
+            { header: { name: "artifacts/lib", type: "2", linkname: "/etc/cron.d" } },
+            { header: { name: "artifacts/lib/cron.json" }, body: "{}" },
+          ]),
+        ),
       verdict: "FAIL",
       findings: [
         ["archive.symlink", "artifacts/lib"],
@@ -204,14 +224,16 @@ export function hostileArchives(): HostileArchive[] {
       files: ["artifacts/a.json", "manifest.json"],
     },
     {
+      id: "pax-path-traversal",
       name: "PAX path traversal behind a harmless ustar name",
-      bytes: gzipTar(
-        tarOf([
-          ...fixtureBase(),
-          paxHeader([["path", "../../etc/cron.d/evil"]]),
-          { header: { name: "artifacts/notes.json" }, body: "* * * * * root sh" },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            ...fixtureBase(),
+            paxHeader([["path", "../../etc/cron.d/evil"]]),
+            { header: { name: "artifacts/notes.json" }, body: "* * * * * root sh" },
+          ]),
+        ),
       verdict: "FAIL",
       findings: [
         ["archive.path-traversal", "../../etc/cron.d/evil"],
@@ -220,43 +242,49 @@ export function hostileArchives(): HostileArchive[] {
       files: ["artifacts/a.json", "manifest.json"],
     },
     {
+      id: "pax-size-desync",
       name: "PAX size desync: size=2048 before a GNU long name swallows the next entry",
-      bytes: gzipTar(
-        tarOf([
-          { header: { name: "manifest.json" }, body: fixtureManifest(["artifacts/a.json"]) },
-          paxHeader([["size", "2048"]]),
-          gnuLongHeader("artifacts/a.json"),
-          { header: { name: "artifacts/a.json" }, body: '{"a":1}' },
-          { header: { name: "artifacts/hidden.js" }, body: "require('child_process').exec('id')" },
-          { raw: Buffer.alloc(8 * block) },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            { header: { name: "manifest.json" }, body: fixtureManifest(["artifacts/a.json"]) },
+            paxHeader([["size", "2048"]]),
+            gnuLongHeader("artifacts/a.json"),
+            { header: { name: "artifacts/a.json" }, body: '{"a":1}' },
+            { header: { name: "artifacts/hidden.js" }, body: "require('child_process').exec('id')" },
+            { raw: Buffer.alloc(8 * block) },
+          ]),
+        ),
       verdict: "FAIL",
       findings: [["archive.header-sequence", "artifacts/a.json"]],
       files: ["manifest.json"],
     },
     {
+      id: "pax-path-nul",
       name: "NUL byte inside a PAX path",
-      bytes: gzipTar(
-        tarOf([
-          { header: { name: "manifest.json" }, body: fixtureManifest(["artifacts/a.json"]) },
-          paxHeader([["path", "artifacts/a.json\0/../../../etc/passwd"]]),
-          { header: { name: "artifacts/a.json" }, body: '{"a":1}' },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            { header: { name: "manifest.json" }, body: fixtureManifest(["artifacts/a.json"]) },
+            paxHeader([["path", "artifacts/a.json\0/../../../etc/passwd"]]),
+            { header: { name: "artifacts/a.json" }, body: '{"a":1}' },
+          ]),
+        ),
       verdict: "FAIL",
       findings: [["archive.pax-invalid", "artifacts/a.json"]],
       files: ["manifest.json"],
     },
     {
+      id: "duplicates",
       name: "the same path twice, and a ./ variant of it",
-      bytes: gzipTar(
-        tarOf([
-          ...fixtureBase(),
-          { header: { name: "artifacts/a.json" }, body: '{"a":"second"}' },
-          { header: { name: "./artifacts//a.json" }, body: '{"a":"third"}' },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            ...fixtureBase(),
+            { header: { name: "artifacts/a.json" }, body: '{"a":"second"}' },
+            { header: { name: "./artifacts//a.json" }, body: '{"a":"third"}' },
+          ]),
+        ),
       verdict: "FAIL",
       findings: [
         ["archive.duplicate-entry", "artifacts/a.json"],
@@ -265,48 +293,55 @@ export function hostileArchives(): HostileArchive[] {
       files: ["artifacts/a.json", "manifest.json"],
     },
     {
+      id: "unicode-twins",
       name: "NFC and NFD spellings of one name",
-      bytes: gzipTar(tarOf(fixtureBase({ [nfc]: '{"v":"nfc"}', [nfd]: '{"v":"nfd"}' }))),
+      build: () => gzipTar(tarOf(fixtureBase({ [nfc]: '{"v":"nfc"}', [nfd]: '{"v":"nfd"}' }))),
       verdict: "FAIL",
       findings: [["archive.duplicate-entry", nfd]],
       files: [nfc, "manifest.json"],
     },
     {
+      id: "contiguous-file",
       name: "contiguous ('7') and old-style ('\\0') regular files",
-      bytes: gzipTar(
-        tarOf([
-          {
-            header: { name: "manifest.json", type: "\0" },
-            body: fixtureManifest(["artifacts/a.json", "artifacts/b.json"]),
-          },
-          { header: { name: "artifacts/a.json", type: "7" }, body: '{"a":"contiguous"}' },
-          { header: { name: "artifacts/b.json", type: "\0" }, body: '{"b":"old file"}' },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            {
+              header: { name: "manifest.json", type: "\0" },
+              body: fixtureManifest(["artifacts/a.json", "artifacts/b.json"]),
+            },
+            { header: { name: "artifacts/a.json", type: "7" }, body: '{"a":"contiguous"}' },
+            { header: { name: "artifacts/b.json", type: "\0" }, body: '{"b":"old file"}' },
+          ]),
+        ),
       verdict: "PASS",
       findings: [],
       files: ["artifacts/a.json", "artifacts/b.json", "manifest.json"],
     },
     {
+      id: "gzip-members",
       name: "a second gzip member after the package",
-      bytes: Buffer.concat([
-        gzipTar(tarOf(fixtureBase())),
-        gzipTar(tarOf([{ header: { name: "artifacts/extra.js" }, body: "eval(atob('aWQ='))" }])),
-      ]),
+      build: () =>
+        Buffer.concat([
+          gzipTar(tarOf(fixtureBase())),
+          gzipTar(tarOf([{ header: { name: "artifacts/extra.js" }, body: "eval(atob('aWQ='))" }])),
+        ]),
       verdict: "FAIL",
       findings: [["archive.gzip-members", "(archive)"]],
       files: ["artifacts/a.json", "manifest.json"],
     },
     {
+      id: "empty-entries",
       name: `${emptyEntries.toLocaleString("en")} empty entries`,
-      bytes: gzipTar(
-        tarOf([
-          ...fixtureBase(),
-          ...Array.from({ length: emptyEntries }, (_, i) => ({
-            header: { name: `empty/${String(i).padStart(6, "0")}` },
-          })),
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            ...fixtureBase(),
+            ...Array.from({ length: emptyEntries }, (_, i) => ({
+              header: { name: `empty/${String(i).padStart(6, "0")}` },
+            })),
+          ]),
+        ),
       verdict: "FAIL",
       // The default SCAN_MAX_ENTRIES is 1000: the 1001st entry is the 999th empty one.
       findings: [["archive.too-many-entries", "empty/000998"]],
@@ -317,16 +352,26 @@ export function hostileArchives(): HostileArchive[] {
       ],
     },
     {
+      id: "huge-size-claim",
       name: "a header claiming 8 GiB",
-      bytes: gzipTar(
-        tarOf([
-          ...fixtureBase(),
-          { header: { name: "artifacts/big.bin", size: 8n * 1024n ** 3n }, body: "tiny" },
-        ]),
-      ),
+      build: () =>
+        gzipTar(
+          tarOf([
+            ...fixtureBase(),
+            { header: { name: "artifacts/big.bin", size: 8n * 1024n ** 3n }, body: "tiny" },
+          ]),
+        ),
       verdict: "FAIL",
       findings: [["archive.unpacked-too-large", "artifacts/big.bin"]],
       files: ["artifacts/a.json", "manifest.json"],
     },
   ];
+  return specs.map(lazily);
+}
+
+/** One of `hostileArchives()` by id. */
+export function hostileArchive(id: string): HostileArchive {
+  const found = hostileArchives().find((archive) => archive.id === id);
+  if (!found) throw new Error(`no hostile archive ${id}`);
+  return found;
 }
