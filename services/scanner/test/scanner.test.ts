@@ -127,6 +127,26 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
     expect(ofType(harness.bus.eventsOf(request.installId), "InstallFailed")).toEqual([]);
   });
 
+  it("fails a validly signed archive of one package or version listed as another (mix-and-match)", async () => {
+    const db = harness.mongo.db;
+    const genuine = await requestFor(db, uniqueId("tenant"), "acme-invoice-workflows", "3.0.0");
+    const listedAs = await Promise.all(
+      [
+        ["acme-reporting-pack", "1.0.0"],
+        ["acme-invoice-workflows", "2.1.0"],
+      ].map(async ([packageId, version]) => ({
+        ...(await requestFor(db, uniqueId("tenant"), packageId!, version!)),
+        archive: genuine.archive,
+      })),
+    );
+    await harness.bus.publisher.publish(listedAs);
+    for (const request of listedAs) {
+      const events = await waitForOutcome(harness.bus, request);
+      expect(ofType(events, "SecurityScanCompleted")[0]?.verdict).toBe("FAIL");
+      expect(findingsOf(events)).toContainEqual(["signature.invalid", genuine.archive.path]);
+    }
+  });
+
   const malicious: { name: string; entry: TarPart & { header: { name: string } }; rule: string }[] = [
     {
       name: "a ../ path",

@@ -9,12 +9,13 @@ import {
 import { applyContentRules, type ContentRule, type ScannedFile } from "./content-rules.ts";
 import type { Finding } from "./findings.ts";
 import { reviewManifest } from "./manifest-checks.ts";
-import { signatureFindings } from "./verification.ts";
+import { type SignaturePolicy, signatureFindings } from "./verification.ts";
 
 export interface ScanPolicy {
   limits: ArchiveLimits;
   rules: readonly ContentRule[];
   allowedHosts: readonly string[];
+  signatures: SignaturePolicy;
 }
 
 export interface PackageScan {
@@ -31,7 +32,7 @@ export interface PackageScan {
  * installer also imports with (`readArchive` in @installhub/shared).
  *
  * @example
- * const { findings } = await scanPackage(request, bytes, { limits, rules: defaultContentRules, allowedHosts: [] });
+ * const { findings } = await scanPackage(request, bytes, scanPolicyOf(config));
  */
 export async function scanPackage(
   request: InstallEventOf<"InstallRequested">,
@@ -51,7 +52,7 @@ export async function scanPackage(
     files: archive.files,
     approvedFiles: approvedFilesOf(archive.files),
     findings: [
-      ...signatureFindings(request),
+      ...signatureFindings(request, policy.signatures),
       ...archive.findings,
       ...(manifest?.findings ?? []),
       ...applyContentRules(scanned, policy.rules, { allowedHosts: policy.allowedHosts }),
