@@ -1,5 +1,6 @@
-// `pnpm packages:build`: builds the example packages from examples/, signs them with their publishers'
-// dev keys, writes the archives where the dev CDN serves them and upserts the catalog in MongoDB.
+// `pnpm packages:build`: builds the example packages from examples/, signs each one's statement (package,
+// version, sha256, publisher; packageSignatureStatement) with its publisher's dev key, writes the archives
+// where the dev CDN serves them and upserts the catalog in MongoDB.
 import {
   catalogIndexes,
   connectMongo,

@@ -1,6 +1,13 @@
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { connectMongo, packagesOf, publishersOf, sha256Hex, verifyDigestSignature } from "../src/index.ts";
+import {
+  connectMongo,
+  packagesOf,
+  publishersOf,
+  sha256Hex,
+  verifyDigestSignature,
+  verifyPackageSignature,
+} from "../src/index.ts";
 import { isolatedConfig, startExampleMarketplace } from "../src/testing/index.ts";
 
 const config = isolatedConfig("examples");
@@ -31,8 +38,17 @@ describe("example packages, catalog and dev CDN", () => {
     const publisher = (await publishersOf(mongo.db).findOne({ _id: "acme" }))!;
     const bytes = await download(acme.archivePath);
     expect(sha256Hex(bytes)).toBe(acme.sha256);
-    expect(verifyDigestSignature(acme.sha256, acme.signature!, publisher.publicKey!)).toBe(true);
-    expect(verifyDigestSignature("0".repeat(64), acme.signature!, publisher.publicKey!)).toBe(false);
+    const subject = {
+      packageId: "acme-invoice-workflows",
+      version: "3.0.0",
+      sha256: acme.sha256,
+      publisher: "acme",
+    };
+    expect(verifyPackageSignature(subject, acme.signature!, publisher.publicKey!)).toBe(true);
+    expect(
+      verifyPackageSignature({ ...subject, version: "2.1.0" }, acme.signature!, publisher.publicKey!),
+    ).toBe(false);
+    expect(verifyDigestSignature(acme.sha256, acme.signature!, publisher.publicKey!)).toBe(false);
     expect(gunzipSync(bytes).toString("latin1")).toContain("manifest.json");
 
     const tampered = (await packagesOf(mongo.db).findOne({ _id: "tampered-dashboards" }))!.versions[0]!;

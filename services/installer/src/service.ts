@@ -44,8 +44,13 @@ export function startInstaller(config: InstallerConfig, logger?: Logger): Promis
             timeoutMs: config.DOWNLOAD_TIMEOUT_MS,
           }),
         settings: {
-          // An archive inflates; this bounds how far, against archives built to unpack into gigabytes.
-          maxExtractedBytes: config.DOWNLOAD_MAX_BYTES * 8,
+          // The scanner applied its limits to these very bytes (the digests match); these only bound the
+          // installer's memory. Deflate cannot pass ~1032:1, so the ratio never refuses what the byte cap allows.
+          archiveLimits: {
+            maxEntries: 1_000_000,
+            maxUnpackedBytes: config.DOWNLOAD_MAX_BYTES * 8,
+            maxCompressionRatio: 1_100,
+          },
           throttleMs: config.INSTALL_ARTIFACT_THROTTLE_MS,
           handlerAttempts: defaultRetryPolicy.attempts,
         },

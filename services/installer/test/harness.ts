@@ -1,14 +1,21 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import {
+  type ApprovedFile,
   type AuditEntryDocument,
+  approvedFilesOf,
   auditLogOf,
   type ConflictStrategy,
   connectMongo,
+  examplesRoot,
   type InstallEvent,
   type InstallEventOf,
   importRecordsOf,
   type PackageDocument,
+  packFolder,
   parseConfig,
+  readArchive,
+  sha256Hex,
 } from "@installhub/shared";
 import {
   configEnvironment,
@@ -39,6 +46,7 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
     if (!found) throw new Error(`no example package ${id}`);
     return found;
   };
+  const approved = await approvedExampleFiles(marketplace.packages);
 
   return {
     config,
@@ -48,9 +56,19 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
     marketplace,
     packageNamed,
 
+    /** The verdict the scanner gives an example package's catalog bytes, approving the files it read. */
+    verdictFor(install: ExampleInstall, verdict: "PASS" | "WARN" | "FAIL" = "PASS") {
+      const { packageId, version } = install.requested;
+      return verdictOf(
+        install,
+        verdict,
+        verdict === "FAIL" ? undefined : approved.get(`${packageId}@${version}`),
+      );
+    },
+
     /** Publishes the request and a PASS verdict for the bytes the catalog describes. */
     async publishInstall(install: ExampleInstall, verdict: "PASS" | "WARN" | "FAIL" = "PASS") {
-      await bus.publisher.publish([install.requested, verdictOf(install, verdict)]);
+      await bus.publisher.publish([install.requested, this.verdictFor(install, verdict)]);
     },
 
     /** Waits for the install's terminal event and returns every installer event of it, in order. */
@@ -144,9 +162,11 @@ export function installOf(
   };
 }
 
+/** A verdict for the request's digest; without `approvedFiles` it is one from before that list existed. */
 export function verdictOf(
   install: ExampleInstall,
   verdict: "PASS" | "WARN" | "FAIL",
+  approvedFiles?: ApprovedFile[],
 ): InstallEventOf<"SecurityScanCompleted"> {
   const { installId, tenantId, packageId, version } = install.requested;
   return {
@@ -159,7 +179,29 @@ export function verdictOf(
     verdict,
     findings: [],
     archiveSha256: install.requested.archive.sha256,
+    ...(approvedFiles ? { approvedFiles } : {}),
   };
+}
+
+/**
+ * What the scanner approves for each example version: the files the one archive reader reads from the
+ * catalog's bytes (packed again from examples/, which gives the same bytes: the digest is checked).
+ */
+async function approvedExampleFiles(packages: PackageDocument[]): Promise<Map<string, ApprovedFile[]>> {
+  const approved = new Map<string, ApprovedFile[]>();
+  for (const pkg of packages) {
+    for (const { version, sha256 } of pkg.versions) {
+      const bytes = await packFolder(join(examplesRoot, "packages", pkg._id, version));
+      if (sha256Hex(bytes) !== sha256) throw new Error(`${pkg._id}@${version} packs to other bytes`);
+      const { files } = await readArchive(bytes, {
+        maxEntries: 1000,
+        maxUnpackedBytes: 64 * 1024 * 1024,
+        maxCompressionRatio: 200,
+      });
+      approved.set(`${pkg._id}@${version}`, approvedFilesOf(files));
+    }
+  }
+  return approved;
 }
 
 const installerEventTypes = new Set([

@@ -1,10 +1,17 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { examplesRoot, type RunningWorker } from "@installhub/shared";
-import { uniqueId, waitFor } from "@installhub/shared/testing";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  approvedFilesOf,
+  examplesRoot,
+  type PackageDocument,
+  type RunningWorker,
+  readArchive,
+  sha256Hex,
+} from "@installhub/shared";
+import { fixturePackage, hostileArchive, uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstaller } from "../src/service.ts";
-import { type Harness, installOf, ofType, startHarness } from "./harness.ts";
+import { type Harness, installOf, ofType, startHarness, verdictOf } from "./harness.ts";
 
 let harness: Harness;
 let installer: RunningWorker;
@@ -21,6 +28,33 @@ afterAll(async () => {
 
 const exampleFile = (packageId: string, version: string, file: string) =>
   readFile(join(examplesRoot, "packages", packageId, version, file), "utf8");
+
+/** `bytes` served by the CDN as crafted-package@1.0.0, as the catalog would describe them. */
+async function craftedPackage(bytes: Buffer, artifactCount: number): Promise<PackageDocument> {
+  const archivePath = `packages/crafted/${uniqueId("crafted")}.tgz`;
+  await mkdir(dirname(join(harness.marketplace.cdnRoot, archivePath)), { recursive: true });
+  await writeFile(join(harness.marketplace.cdnRoot, archivePath), bytes);
+  return {
+    _id: fixturePackage.id,
+    name: fixturePackage.id,
+    description: "",
+    publisherId: "test-publisher",
+    trustLevel: "Community",
+    versions: [
+      {
+        version: fixturePackage.version,
+        yanked: false,
+        archivePath,
+        sha256: sha256Hex(bytes),
+        sizeBytes: bytes.length,
+        signature: null,
+        artifactCount,
+        publishedAt: "2026-05-01T00:00:00.000Z",
+      },
+    ],
+    updatedAt: "2026-05-01T00:00:00.000Z",
+  };
+}
 
 describe("installer: conflict strategies", () => {
   it.each([
@@ -270,6 +304,76 @@ describe("installer: the archive and earlier failures", () => {
       error: { code: "ArchiveChanged" },
     });
     expect((await harness.auditLog(install.importId)).map((entry) => entry.action)).toEqual(["ImportFailed"]);
+  });
+
+  it("imports nothing when the verdict approved other files than the archive holds", async () => {
+    const tenantId = uniqueId("tenant");
+    const install = installOf(harness.packageNamed("community-kanban-widgets"), { tenantId });
+    const verdict = harness.verdictFor(install);
+    const [first, ...rest] = verdict.approvedFiles!;
+    const approvedFiles = [{ path: first!.path, sha256: sha256Hex(Buffer.from("other bytes")) }, ...rest];
+    await harness.bus.publisher.publish([install.requested, { ...verdict, approvedFiles }]);
+    const events = await harness.outcomeOf(install);
+
+    expect(events.map((event) => event.type)).toEqual(["InstallFailed"]);
+    expect(events[0]).toMatchObject({
+      stage: "Installing",
+      error: "ArchiveChanged",
+      rolledBack: true,
+      details: { changed: [first!.path], unapproved: [], missing: [] },
+    });
+    expect(await harness.snapshot(tenantId)).toEqual([]);
+  });
+
+  it("imports nothing for a verdict from before approved file lists, and says to install again", async () => {
+    const tenantId = uniqueId("tenant");
+    const install = installOf(harness.packageNamed("community-kanban-widgets"), { tenantId });
+    await harness.bus.publisher.publish([install.requested, verdictOf(install, "WARN")]);
+    const events = await harness.outcomeOf(install);
+
+    expect(events.map((event) => event.type)).toEqual(["InstallFailed"]);
+    expect(events[0]).toMatchObject({ stage: "Installing", error: "RescanRequired", rolledBack: true });
+    expect(await harness.snapshot(tenantId)).toEqual([]);
+  });
+
+  it("imports contiguous and old-style files with the bytes the scanner approved", async () => {
+    const archive = hostileArchive("contiguous-file");
+    const tenantId = uniqueId("tenant");
+    const install = installOf(await craftedPackage(archive.bytes, 2), { tenantId });
+    const { files } = await readArchive(archive.bytes, {
+      maxEntries: 1000,
+      maxUnpackedBytes: 1 << 20,
+      maxCompressionRatio: 200,
+    });
+    await harness.bus.publisher.publish([
+      install.requested,
+      verdictOf(install, "WARN", approvedFilesOf(files)),
+    ]);
+    const events = await harness.outcomeOf(install);
+
+    expect(ofType(events, "InstallSucceeded")).toHaveLength(1);
+    expect((await harness.snapshot(tenantId)).map(({ key, content }) => [key, content])).toEqual([
+      ["artifact-1", '{"a":"contiguous"}'],
+      ["artifact-2", '{"b":"old file"}'],
+    ]);
+  });
+
+  it("imports nothing from an archive the reader refuses, even with a forged approval", async () => {
+    const archive = hostileArchive("duplicates");
+    const tenantId = uniqueId("tenant");
+    const install = installOf(await craftedPackage(archive.bytes, 1), { tenantId });
+    const forged = approvedFilesOf(
+      new Map([
+        ["artifacts/a.json", Buffer.from('{"a":"second"}')],
+        ["manifest.json", Buffer.from(JSON.stringify({}))],
+      ]),
+    );
+    await harness.bus.publisher.publish([install.requested, verdictOf(install, "PASS", forged)]);
+    const events = await harness.outcomeOf(install);
+
+    expect(events.map((event) => event.type)).toEqual(["InstallFailed"]);
+    expect(events[0]).toMatchObject({ error: "InvalidPackage", rolledBack: true });
+    expect(await harness.snapshot(tenantId)).toEqual([]);
   });
 
   it("ignores a FAIL verdict and records the scanner's InstallFailed so the audit-log link resolves", async () => {

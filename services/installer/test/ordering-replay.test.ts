@@ -3,7 +3,7 @@ import { uniqueId, waitFor } from "@installhub/shared/testing";
 import type { Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstaller } from "../src/service.ts";
-import { type ExampleInstall, type Harness, installOf, ofType, startHarness, verdictOf } from "./harness.ts";
+import { type ExampleInstall, type Harness, installOf, ofType, startHarness } from "./harness.ts";
 
 let harness: Harness;
 let installer: RunningWorker | undefined;
@@ -70,8 +70,8 @@ describe("installer: one tenant's installs apply one after the other", () => {
     await harness.bus.publisher.publish([
       first.requested,
       second.requested,
-      verdictOf(first, "PASS"),
-      verdictOf(second, "PASS"),
+      harness.verdictFor(first),
+      harness.verdictFor(second),
     ]);
     const firstEvents = await harness.outcomeOf(first);
     const secondEvents = await harness.outcomeOf(second);

@@ -40,6 +40,12 @@ export const scannerConfigSchema = baseConfigSchema.extend({
   SCAN_MAX_COMPRESSION_RATIO: z.coerce.number().positive().default(200),
   /** Hosts artifact URLs may name without a warning; empty means every URL host is reported. */
   SCAN_ALLOWED_HOSTS: hostList.default([]),
+  /**
+   * Accept (with a `signature.digest-only` warning) signatures over the archive's sha256 alone, the
+   * form before the package signature statement. Off: such a signature does not say which package or
+   * version it is for, so a signed archive could be listed as another (TUF's mix-and-match attack).
+   */
+  SCAN_ACCEPT_DIGEST_ONLY_SIGNATURES: z.stringbool().default(false),
   /** clamd to stream every archive file to (INSTREAM), e.g. tcp://127.0.0.1:3310; unset: no ClamAV. */
   CLAMD_URL: z
     .string()

@@ -6,7 +6,7 @@ import { defaultContentRules } from "./domain/content-rules.ts";
 import type { ScanPolicy } from "./domain/scan.ts";
 import { onInstallRequested } from "./entry-points/install-requested.ts";
 
-/** The scan policy a configuration asks for: archive limits, the default content rules, allowed hosts. */
+/** The scan policy a configuration asks for: archive limits, content rules, allowed hosts, signatures. */
 export function scanPolicyOf(config: ScannerConfig): ScanPolicy {
   return {
     limits: {
@@ -16,6 +16,7 @@ export function scanPolicyOf(config: ScannerConfig): ScanPolicy {
     },
     rules: defaultContentRules,
     allowedHosts: config.SCAN_ALLOWED_HOSTS,
+    signatures: { acceptDigestOnly: config.SCAN_ACCEPT_DIGEST_ONLY_SIGNATURES },
   };
 }
 

@@ -1,7 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunningWorker } from "@installhub/shared";
-import { uniqueId, waitFor } from "@installhub/shared/testing";
+import { examplesRoot, type RunningWorker, sha256Hex } from "@installhub/shared";
+import {
+  fixtureBase,
+  fixturePackage,
+  gzipTar,
+  hostileArchives,
+  type TarPart,
+  tarOf,
+  uniqueId,
+  waitFor,
+} from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scanVerdictsCollection, scanVerdictsOf } from "../src/data-access/scan-verdicts.ts";
 import { startScanner } from "../src/service.ts";
@@ -14,7 +23,6 @@ import {
   startHarness,
   waitForOutcome,
 } from "./harness.ts";
-import { packageTarGz } from "./tar-builder.ts";
 
 let harness: Harness;
 let scanner: RunningWorker;
@@ -43,11 +51,20 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
       "SecurityScanStarted:Scanning",
       "SecurityScanCompleted",
     ]);
-    expect(ofType(events, "SecurityScanCompleted")[0]).toMatchObject({
-      verdict: "PASS",
-      findings: [],
-      archiveSha256: request.archive.sha256,
-    });
+    const completed = ofType(events, "SecurityScanCompleted")[0]!;
+    expect(completed).toMatchObject({ verdict: "PASS", findings: [], archiveSha256: request.archive.sha256 });
+    const folder = join(examplesRoot, "packages/acme-invoice-workflows/3.0.0");
+    expect(completed.approvedFiles?.map((file) => file.path)).toEqual([
+      "artifacts/invoice-approval.json",
+      "artifacts/invoice-dashboard.json",
+      "artifacts/invoice-reminder.json",
+      "artifacts/overdue-report.json",
+      "artifacts/vendor-sync.js",
+      "manifest.json",
+    ]);
+    expect(completed.approvedFiles?.at(-1)?.sha256).toBe(
+      sha256Hex(await readFile(join(folder, "manifest.json"))),
+    );
   });
 
   it("blocks shady-toolkit on EICAR with the spec's failed status", async () => {
@@ -110,36 +127,51 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
     expect(ofType(harness.bus.eventsOf(request.installId), "InstallFailed")).toEqual([]);
   });
 
-  const malicious = [
+  it("fails a validly signed archive of one package or version listed as another (mix-and-match)", async () => {
+    const db = harness.mongo.db;
+    const genuine = await requestFor(db, uniqueId("tenant"), "acme-invoice-workflows", "3.0.0");
+    const listedAs = await Promise.all(
+      [
+        ["acme-reporting-pack", "1.0.0"],
+        ["acme-invoice-workflows", "2.1.0"],
+      ].map(async ([packageId, version]) => ({
+        ...(await requestFor(db, uniqueId("tenant"), packageId!, version!)),
+        archive: genuine.archive,
+      })),
+    );
+    await harness.bus.publisher.publish(listedAs);
+    for (const request of listedAs) {
+      const events = await waitForOutcome(harness.bus, request);
+      expect(ofType(events, "SecurityScanCompleted")[0]?.verdict).toBe("FAIL");
+      expect(findingsOf(events)).toContainEqual(["signature.invalid", genuine.archive.path]);
+    }
+  });
+
+  const malicious: { name: string; entry: TarPart & { header: { name: string } }; rule: string }[] = [
     {
       name: "a ../ path",
-      entry: { path: "../../etc/cron.d/evil", body: "* * * * * root sh" },
+      entry: { header: { name: "../../etc/cron.d/evil" }, body: "* * * * * root sh" },
       rule: "archive.path-traversal",
     },
     {
       name: "an absolute path",
-      entry: { path: "/etc/passwd", body: "root::0:0::/:/bin/sh" },
+      entry: { header: { name: "/etc/passwd" }, body: "root::0:0::/:/bin/sh" },
       rule: "archive.absolute-path",
     },
     {
       name: "a symlink",
-      entry: { path: "artifacts/link", type: "SymbolicLink" as const, linkpath: "/etc/shadow" },
+      entry: { header: { name: "artifacts/link", type: "2", linkname: "/etc/shadow" } },
       rule: "archive.symlink",
     },
   ];
   for (const { name, entry, rule } of malicious) {
     it(`fails an archive with ${name}, naming the entry`, async () => {
-      const bytes = packageTarGz(
-        "crafted-package",
-        "1.0.0",
-        [{ key: "a", file: "artifacts/a.json", body: "{}" }],
-        [entry],
-      );
+      const bytes = gzipTar(tarOf([...fixtureBase(), entry]));
       const request = await requestForArchive(harness.market, uniqueId("tenant"), bytes);
       await harness.bus.publisher.publish(request);
       const events = await waitForOutcome(harness.bus, request);
       expect(ofType(events, "SecurityScanCompleted")[0]?.verdict).toBe("FAIL");
-      expect(findingsOf(events)).toContainEqual([rule, entry.path]);
+      expect(findingsOf(events)).toContainEqual([rule, entry.header.name]);
       expect(ofType(events, "InstallFailed")[0]).toMatchObject({
         stage: "SecurityScan",
         error: "SecurityScanFailed",
@@ -147,11 +179,44 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
     });
   }
 
+  // Issue 10: one verdict per archive class, through download, the one archive reader, the manifest
+  // checks and the content rules. Published together; each install has its own tenant.
+  it("gives each hostile archive class its verdict, and approves exactly the files of a PASS", async () => {
+    const archives = hostileArchives();
+    const requests = await Promise.all(
+      archives.map((archive) =>
+        requestForArchive(harness.market, uniqueId("tenant"), archive.bytes, fixturePackage.id),
+      ),
+    );
+    await harness.bus.publisher.publish(requests);
+    for (const [i, archive] of archives.entries()) {
+      const events = await waitForOutcome(harness.bus, requests[i]!);
+      const completed = ofType(events, "SecurityScanCompleted")[0];
+      // requestForArchive makes an unsigned Community install: a clean archive scans WARN for that alone.
+      expect(completed?.verdict, archive.name).toBe(archive.verdict === "PASS" ? "WARN" : "FAIL");
+      const archiveFindings = findingsOf(events)?.filter(([rule]) => rule?.startsWith("archive."));
+      expect(archiveFindings, archive.name).toEqual(archive.findings);
+      if (archive.verdict === "PASS") {
+        expect(findingsOf(events), archive.name).toEqual([
+          ["signature.unsigned-community", requests[i]!.archive.path],
+        ]);
+        expect(
+          completed?.approvedFiles?.map((file) => file.path),
+          archive.name,
+        ).toEqual(archive.files);
+      } else {
+        expect(completed?.approvedFiles, archive.name).toBeUndefined();
+        expect(ofType(events, "InstallFailed")[0], archive.name).toMatchObject({
+          error: "SecurityScanFailed",
+        });
+      }
+    }
+  });
+
   it("fails a gzip bomb on its compression ratio", async () => {
-    const bytes = packageTarGz("crafted-package", "1.0.0", [
-      { key: "a", file: "artifacts/a.json", body: "{}" },
-      { key: "b", file: "artifacts/b.json", body: " ".repeat(12 * 1024 * 1024) },
-    ]);
+    const bytes = gzipTar(
+      tarOf([...fixtureBase(), { header: { name: "artifacts/b.json" }, body: " ".repeat(12 * 1024 * 1024) }]),
+    );
     const request = await requestForArchive(harness.market, uniqueId("tenant"), bytes);
     await harness.bus.publisher.publish(request);
     const events = await waitForOutcome(harness.bus, request);

@@ -17,7 +17,7 @@ export interface PackageVersionDocument {
   archivePath: string;
   sha256: string;
   sizeBytes: number;
-  /** Base64 Ed25519 signature over `sha256`; null when unsigned. */
+  /** Base64 Ed25519 signature over the package signature statement (`packageSignatureStatement`); null when unsigned. */
   signature: string | null;
   artifactCount: number;
   publishedAt: string;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { TrustLevel } from "../events/contracts.ts";
 import { packFolder } from "../packages/archive.ts";
 import { manifestFileName, PackageManifest } from "../packages/manifest.ts";
-import { generatePublisherKeys, sha256Hex, signDigest } from "../packages/signing.ts";
+import { generatePublisherKeys, sha256Hex, signPackage } from "../packages/signing.ts";
 import { type PackageDocument, type PublisherDocument, upsertPackage, upsertPublisher } from "./catalog.ts";
 
 /** `examples/catalog.json`: which example folders become which catalog entries. */
@@ -41,7 +41,8 @@ export function archivePathOf(packageId: string, version: string): string {
 }
 
 /**
- * Builds every example package, signs it with its publisher's key, writes the archives where the dev
+ * Builds every example package, signs its statement (package, version, sha256, publisher:
+ * `packageSignatureStatement`) with its publisher's key, writes the archives where the dev
  * CDN serves them (`cdnRoot`) and upserts the catalog. Publisher keys are generated on first use into
  * `keysDir` (never committed); the catalog holds only the public halves.
  *
@@ -88,7 +89,13 @@ export async function loadExampleCatalog(options: {
         archivePath,
         sha256,
         sizeBytes: archive.length,
-        signature: entry.signed && key ? signDigest(sha256, key) : null,
+        signature:
+          entry.signed && key
+            ? signPackage(
+                { packageId: pkg.id, version: entry.version, sha256, publisher: pkg.publisher },
+                key,
+              )
+            : null,
         artifactCount: manifest.artifacts.length,
         publishedAt: "2026-05-01T00:00:00.000Z",
       });

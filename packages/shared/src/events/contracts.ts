@@ -55,7 +55,11 @@ export const InstallRequested = z.object({
     path: z.string().min(1),
     sha256: sha256Hex,
     sizeBytes: z.number().int().nonnegative(),
-    /** Base64 Ed25519 signature over the archive's sha256 hex string; null when the version is unsigned. */
+    /**
+     * Base64 Ed25519 signature over the package signature statement (packageId, version, sha256,
+     * publisher; `packageSignatureStatement` in packages/shared/src/packages/signing.ts); null when the
+     * version is unsigned.
+     */
     signature: z.string().nullable(),
   }),
   publisher: z.object({
@@ -89,6 +93,13 @@ export const Finding = z.object({
 });
 export type Finding = z.infer<typeof Finding>;
 
+/** One regular file of a scanned archive: its normalised path and the sha256 of its bytes. */
+export const ApprovedFile = z.object({
+  path: z.string().min(1),
+  sha256: sha256Hex,
+});
+export type ApprovedFile = z.infer<typeof ApprovedFile>;
+
 export const SecurityScanCompleted = z.object({
   type: z.literal("SecurityScanCompleted"),
   ...installEventFields,
@@ -96,6 +107,13 @@ export const SecurityScanCompleted = z.object({
   findings: z.array(Finding),
   /** The digest of the exact bytes that were scanned: the installer imports only bytes with this digest. */
   archiveSha256: sha256Hex,
+  /**
+   * On PASS and WARN: every regular file the scanner read from the archive, sorted by path. The
+   * installer imports an archive only if it reads exactly these files with these digests. Optional so
+   * the schema stays BACKWARD compatible; a verdict without it (from a scanner before the list existed)
+   * is not imported (see docs/installer.md).
+   */
+  approvedFiles: z.array(ApprovedFile).optional(),
 });
 
 export const ImportStarted = z.object({
@@ -193,7 +211,7 @@ export const installEventDescriptions: Record<InstallEventType, string> = {
   SecurityScanStarted:
     "The scanner began downloading the archive (phase Downloading) or scanning it (phase Scanning).",
   SecurityScanCompleted:
-    "The scanner's verdict (PASS, WARN or FAIL) with its findings, bound to the scanned bytes' sha256.",
+    "The scanner's verdict (PASS, WARN or FAIL) with its findings, bound to the scanned bytes' sha256 and, on PASS and WARN, to the (path, sha256) list of the files it approved.",
   ImportStarted: "The installer began importing: total artifact count.",
   ArtifactInstalled: "One artifact was applied to the tenant: key, action, resulting key, index of total.",
   InstallSucceeded: "Terminal: the import finished (or, for a dry run, was planned).",

@@ -2,6 +2,7 @@ export * from "./collector.ts";
 export * from "./events.ts";
 export * from "./marketplace.ts";
 export * from "./smtp-sink.ts";
+export * from "./tar-fixtures.ts";
 
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";

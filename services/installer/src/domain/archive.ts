@@ -1,6 +1,12 @@
-import { gunzipSync } from "node:zlib";
-import { manifestFileName, PackageManifest } from "@installhub/shared";
-import { Parser, type ReadEntry } from "tar";
+import {
+  type ApprovedFile,
+  type ArchiveLimits,
+  approvalDifference,
+  manifestFileName,
+  normalizeArchivePath,
+  PackageManifest,
+  readArchive,
+} from "@installhub/shared";
 
 /** A package archive read into memory: its manifest and each artifact's text by key. */
 export interface PackageContents {
@@ -8,82 +14,83 @@ export interface PackageContents {
   artifactContent: Map<string, string>;
 }
 
-/** The archive is not a package the installer can import; the message says what is wrong. */
-export class InvalidPackageError extends Error {
-  override readonly name = "InvalidPackageError";
+/** Why an archive is not imported: `error` is the install's failure code. */
+export interface PackageFailure {
+  error: "InvalidPackage" | "ArchiveChanged";
+  message: string;
+  details: Record<string, unknown>;
 }
 
+export type PackageReading = { contents: PackageContents } | { failure: PackageFailure };
+
 /**
- * Reads a gzip'd tar package in memory and checks it is importable as `packageId@version`: a valid
- * manifest naming that package, unique artifact keys, and every artifact's file present.
- * `maxExtractedBytes` caps the unzipped size, so a small archive cannot unpack into gigabytes.
+ * Reads a package archive with the one archive reader the scanner used (`readArchive` from
+ * @installhub/shared) and accepts it only as the scanner approved it:
+ * - any reader finding (a limit, a malformed or ambiguous archive) → `InvalidPackage`;
+ * - files other than exactly the verdict's `approved` (path, sha256) list → `ArchiveChanged`;
+ * - a manifest that is invalid, names another package, repeats a key or lacks an artifact's file →
+ *   `InvalidPackage`.
+ * Every artifact's bytes therefore are bytes the scanner read and approved.
+ *
+ * @example
+ * const reading = await readApprovedPackage(bytes, verdict.approvedFiles, { packageId, version }, limits);
+ * if ("failure" in reading) return fail(reading.failure);
  */
-export async function readPackage(
+export async function readApprovedPackage(
   archive: Buffer,
+  approved: readonly ApprovedFile[],
   expected: { packageId: string; version: string },
-  maxExtractedBytes: number,
-): Promise<PackageContents> {
-  const files = await untar(gunzip(archive, maxExtractedBytes));
+  limits: ArchiveLimits,
+): Promise<PackageReading> {
+  const read = await readArchive(archive, limits);
+  const first = read.findings[0];
+  if (first || !read.complete) {
+    return invalid(`the archive cannot be read as it was scanned: ${first?.message ?? "incomplete"}`, {
+      findings: read.findings,
+    });
+  }
+  const difference = approvalDifference(read.files, approved);
+  if (difference) {
+    return {
+      failure: {
+        error: "ArchiveChanged",
+        message: "The archive does not hold exactly the files the scan approved",
+        details: { ...difference },
+      },
+    };
+  }
+  return packageOf(read.files, expected);
+}
+
+function invalid(message: string, details: Record<string, unknown> = {}): { failure: PackageFailure } {
+  return { failure: { error: "InvalidPackage", message, details } };
+}
+
+function packageOf(
+  files: ReadonlyMap<string, Buffer>,
+  expected: { packageId: string; version: string },
+): PackageReading {
   const manifestBytes = files.get(manifestFileName);
-  if (!manifestBytes) throw new InvalidPackageError(`the archive has no ${manifestFileName}`);
-  const manifest = parseManifest(manifestBytes);
+  if (!manifestBytes) return invalid(`the archive has no ${manifestFileName}`);
+  let manifest: PackageManifest;
+  try {
+    manifest = PackageManifest.parse(JSON.parse(manifestBytes.toString("utf8")));
+  } catch (error) {
+    return invalid(`${manifestFileName} is invalid: ${(error as Error).message}`);
+  }
   if (manifest.id !== expected.packageId || manifest.version !== expected.version) {
-    throw new InvalidPackageError(
+    return invalid(
       `the archive holds ${manifest.id}@${manifest.version}, not ${expected.packageId}@${expected.version}`,
     );
   }
   const artifactContent = new Map<string, string>();
   for (const artifact of manifest.artifacts) {
     if (artifactContent.has(artifact.key)) {
-      throw new InvalidPackageError(`artifact key "${artifact.key}" appears twice in the manifest`);
+      return invalid(`artifact key "${artifact.key}" appears twice in the manifest`);
     }
-    const bytes = files.get(normalizeEntryPath(artifact.file));
-    if (!bytes) throw new InvalidPackageError(`artifact "${artifact.key}": file ${artifact.file} is missing`);
+    const bytes = files.get(normalizeArchivePath(artifact.file));
+    if (!bytes) return invalid(`artifact "${artifact.key}": file ${artifact.file} is missing`);
     artifactContent.set(artifact.key, bytes.toString("utf8"));
   }
-  return { manifest, artifactContent };
-}
-
-function gunzip(archive: Buffer, maxOutputLength: number): Buffer {
-  try {
-    return gunzipSync(archive, { maxOutputLength });
-  } catch (error) {
-    throw new InvalidPackageError(`the archive cannot be unzipped: ${(error as Error).message}`);
-  }
-}
-
-async function untar(tarBytes: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const parser = new Parser({
-    strict: true,
-    onReadEntry: (entry: ReadEntry) => {
-      if (entry.type !== "File") {
-        entry.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      entry.on("data", (chunk: Buffer) => chunks.push(chunk));
-      entry.on("end", () => files.set(normalizeEntryPath(entry.path), Buffer.concat(chunks)));
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    parser.on("error", (error: Error) =>
-      reject(new InvalidPackageError(`the archive is not a valid tar: ${error.message}`)),
-    );
-    parser.on("end", () => resolve());
-    parser.end(tarBytes);
-  });
-  return files;
-}
-
-function parseManifest(bytes: Buffer): PackageManifest {
-  try {
-    return PackageManifest.parse(JSON.parse(bytes.toString("utf8")));
-  } catch (error) {
-    throw new InvalidPackageError(`${manifestFileName} is invalid: ${(error as Error).message}`);
-  }
-}
-
-function normalizeEntryPath(path: string): string {
-  return path.replace(/^(\.\/)+/, "");
+  return { contents: { manifest, artifactContent } };
 }

@@ -1,4 +1,4 @@
-import type { DownloadedArchive, EventPublisher } from "@installhub/shared";
+import type { ArchiveLimits, DownloadedArchive, EventPublisher } from "@installhub/shared";
 import type { ImportJournalStore } from "../data-access/import-journal.ts";
 import type { ImportRecordStore } from "../data-access/import-records.ts";
 import type { InstallRequestStore } from "../data-access/install-requests.ts";
@@ -14,7 +14,8 @@ export interface InstallerDeps {
   /** Downloads an archive path from the configured CDN. */
   fetchArchive(path: string): Promise<DownloadedArchive>;
   settings: {
-    maxExtractedBytes: number;
+    /** For the one archive reader; the scanner already applied its own limits to these very bytes. */
+    archiveLimits: ArchiveLimits;
     throttleMs: number;
     /** The consumer's attempts per message: on the last one, a store error fails the import. */
     handlerAttempts: number;

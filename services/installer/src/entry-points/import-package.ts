@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DownloadError, type HandlerContext, type InstallEventOf, PermanentError } from "@installhub/shared";
 import { StoreConflictError } from "../data-access/tenant-artifacts.ts";
-import { InvalidPackageError, type PackageContents, readPackage } from "../domain/archive.ts";
+import { type PackageContents, readApprovedPackage } from "../domain/archive.ts";
 import {
   conflictFailure,
   type ImportFailure,
@@ -47,7 +47,12 @@ export async function importPackage(
   await recordAndEmit(deps, journal);
 }
 
-/** The archive on the CDN, if it is byte for byte the one the scanner passed and a valid package. */
+/**
+ * The archive on the CDN, if it is byte for byte the one the scanner passed, holds exactly the files
+ * the verdict approved, and is a valid package. A verdict without an approved list comes from a
+ * scanner older than the list: the files it read cannot be told apart from what the one reader reads
+ * now, so it is not imported (`RescanRequired`; installing again scans again).
+ */
 async function verifiedArchive(
   deps: InstallerDeps,
   request: InstallRequest,
@@ -56,6 +61,13 @@ async function verifiedArchive(
   const fail = (error: string, message: string, details: Record<string, unknown>) => ({
     failure: { error, message, details, at: deps.now() },
   });
+  if (!verdict.approvedFiles) {
+    return fail(
+      "RescanRequired",
+      "The scan verdict does not list the files it approved (it predates that list); install again to rescan",
+      { scannedSha256: verdict.archiveSha256 },
+    );
+  }
   let downloaded: Awaited<ReturnType<InstallerDeps["fetchArchive"]>>;
   try {
     downloaded = await deps.fetchArchive(request.archive.path);
@@ -70,12 +82,15 @@ async function verifiedArchive(
       downloadedSha256: downloaded.sha256,
     });
   }
-  try {
-    return { contents: await readPackage(downloaded.bytes, request, deps.settings.maxExtractedBytes) };
-  } catch (error) {
-    if (!(error instanceof InvalidPackageError)) throw error;
-    return fail("InvalidPackage", error.message, {});
-  }
+  const reading = await readApprovedPackage(
+    downloaded.bytes,
+    verdict.approvedFiles,
+    request,
+    deps.settings.archiveLimits,
+  );
+  if ("failure" in reading)
+    return fail(reading.failure.error, reading.failure.message, reading.failure.details);
+  return { contents: reading.contents };
 }
 
 async function planOf(

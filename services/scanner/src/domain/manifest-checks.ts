@@ -1,6 +1,5 @@
-import { manifestFileName, PackageManifest } from "@installhub/shared";
+import { manifestFileName, normalizeArchivePath, PackageManifest } from "@installhub/shared";
 import { z } from "zod";
-import { normalizeEntryPath } from "./entry-checks.ts";
 import { type Finding, finding } from "./findings.ts";
 
 export interface ExpectedPackage {
@@ -96,10 +95,10 @@ function duplicateKeyFindings(manifest: PackageManifest): Finding[] {
 }
 
 function artifactFileFindings(manifest: PackageManifest, files: ReadonlyMap<string, Buffer>): Finding[] {
-  const listed = new Set(manifest.artifacts.map((artifact) => normalizeEntryPath(artifact.file)));
+  const listed = new Set(manifest.artifacts.map((artifact) => normalizeArchivePath(artifact.file)));
   const findings: Finding[] = [];
   for (const artifact of manifest.artifacts) {
-    if (!files.has(normalizeEntryPath(artifact.file))) {
+    if (!files.has(normalizeArchivePath(artifact.file))) {
       findings.push(
         finding(
           "artifact.missing",

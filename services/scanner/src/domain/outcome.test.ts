@@ -20,16 +20,23 @@ describe("scan outcomes", () => {
     });
   });
 
-  it("PASS and WARN publish only the verdict, bound to the scanned digest", () => {
+  const approved = [{ path: "manifest.json", sha256: "e".repeat(64) }];
+
+  it("PASS and WARN publish only the verdict, bound to the scanned digest and the approved files", () => {
     const warn = scanOutcome(
       request,
       [finding("signature.unsigned-community", "warning", "p", "unsigned Community package")],
       sha,
       at,
+      approved,
     );
     expect(warn.verdict).toBe("WARN");
     expect(warn.events.map((e) => InstallEvent.parse(e).type)).toEqual(["SecurityScanCompleted"]);
-    expect(warn.events[0]).toMatchObject({ verdict: "WARN", archiveSha256: sha });
+    expect(warn.events[0]).toMatchObject({ verdict: "WARN", archiveSha256: sha, approvedFiles: approved });
+    expect(scanOutcome(request, [], sha, at, approved).events[0]).toMatchObject({
+      verdict: "PASS",
+      approvedFiles: approved,
+    });
   });
 
   it("FAIL also ends the install with the spec's failure", () => {
@@ -44,8 +51,10 @@ describe("scan outcomes", () => {
       [eicar, finding("url.insecure-scheme", "warning", "a", "b")],
       sha,
       at,
+      approved,
     );
-    const [, failed] = outcome.events.map((e) => InstallEvent.parse(e));
+    const [completed, failed] = outcome.events.map((e) => InstallEvent.parse(e));
+    expect(completed).not.toHaveProperty("approvedFiles");
     expect(failed).toMatchObject({
       type: "InstallFailed",
       importId: "imp-1",

@@ -1,4 +1,4 @@
-import type { InstallEvent, InstallEventOf } from "@installhub/shared";
+import type { ApprovedFile, InstallEvent, InstallEventOf } from "@installhub/shared";
 import { type Finding, verdictOf } from "./findings.ts";
 
 type Request = InstallEventOf<"InstallRequested">;
@@ -30,12 +30,16 @@ export function scanStarted(
   return { type: "SecurityScanStarted", ...base(request, at), phase };
 }
 
-/** The verdict bound to the digest of the scanned bytes; a FAIL also ends the install. */
+/**
+ * The verdict bound to the digest of the scanned bytes and, on PASS and WARN, to the files it approves
+ * (the installer imports exactly those); a FAIL also ends the install and approves nothing.
+ */
 export function scanOutcome(
   request: Request,
   findings: Finding[],
   archiveSha256: string,
   at: Date,
+  approvedFiles: ApprovedFile[] = [],
 ): ScanOutcome {
   const verdict = verdictOf(findings);
   const completed: InstallEventOf<"SecurityScanCompleted"> = {
@@ -45,7 +49,9 @@ export function scanOutcome(
     findings,
     archiveSha256,
   };
-  if (verdict !== "FAIL") return { verdict, archiveSha256, events: [completed] };
+  if (verdict !== "FAIL") {
+    return { verdict, archiveSha256, events: [{ ...completed, approvedFiles }] };
+  }
   const critical = findings.filter((f) => f.severity === "critical");
   const integrity = critical.find((f) => f.ruleId.startsWith("integrity."));
   return {

@@ -1,29 +1,38 @@
-import type { InstallEventOf } from "@installhub/shared";
-import { type ArchiveLimits, readArchive } from "./archive-reader.ts";
+import {
+  type ApprovedFile,
+  type ArchiveLimits,
+  approvedFilesOf,
+  type InstallEventOf,
+  normalizeArchivePath,
+  readArchive,
+} from "@installhub/shared";
 import { applyContentRules, type ContentRule, type ScannedFile } from "./content-rules.ts";
-import { normalizeEntryPath } from "./entry-checks.ts";
 import type { Finding } from "./findings.ts";
 import { reviewManifest } from "./manifest-checks.ts";
-import { signatureFindings } from "./verification.ts";
+import { type SignaturePolicy, signatureFindings } from "./verification.ts";
 
 export interface ScanPolicy {
   limits: ArchiveLimits;
   rules: readonly ContentRule[];
   allowedHosts: readonly string[];
+  signatures: SignaturePolicy;
 }
 
 export interface PackageScan {
   findings: Finding[];
   /** The archive's regular files, for scanners outside this process (clamd). */
   files: ReadonlyMap<string, Buffer>;
+  /** (path, sha256) of those files: what a PASS or WARN verdict lets the installer import. */
+  approvedFiles: ApprovedFile[];
 }
 
 /**
  * Inspects archive bytes whose digest already matched the request: signature, archive structure,
- * manifest, then the content rules over every file.
+ * manifest, then the content rules over every file. The archive is read by the one reader the
+ * installer also imports with (`readArchive` in @installhub/shared).
  *
  * @example
- * const { findings } = await scanPackage(request, bytes, { limits, rules: defaultContentRules, allowedHosts: [] });
+ * const { findings } = await scanPackage(request, bytes, scanPolicyOf(config));
  */
 export async function scanPackage(
   request: InstallEventOf<"InstallRequested">,
@@ -33,7 +42,7 @@ export async function scanPackage(
   const archive = await readArchive(bytes, policy.limits);
   // A manifest judged against half an archive would report artifacts as missing that were never reached.
   const manifest = archive.complete ? reviewManifest(archive.files, request) : undefined;
-  const typeOf = new Map(manifest?.manifest?.artifacts.map((a) => [normalizeEntryPath(a.file), a.type]));
+  const typeOf = new Map(manifest?.manifest?.artifacts.map((a) => [normalizeArchivePath(a.file), a.type]));
   const scanned: ScannedFile[] = [...archive.files].map(([path, content]) => ({
     path,
     artifactType: typeOf.get(path),
@@ -41,8 +50,9 @@ export async function scanPackage(
   }));
   return {
     files: archive.files,
+    approvedFiles: approvedFilesOf(archive.files),
     findings: [
-      ...signatureFindings(request),
+      ...signatureFindings(request, policy.signatures),
       ...archive.findings,
       ...(manifest?.findings ?? []),
       ...applyContentRules(scanned, policy.rules, { allowedHosts: policy.allowedHosts }),

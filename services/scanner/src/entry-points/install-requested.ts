@@ -74,7 +74,7 @@ async function decide(
   await deps.publisher.publish(scanStarted(request, "Scanning", now()));
   const scan = await scanPackage(request, archive.bytes, deps.policy);
   const antivirus = deps.clamd ? await clamavFindings(scan.files, deps.clamd) : [];
-  return scanOutcome(request, [...scan.findings, ...antivirus], archive.sha256, now());
+  return scanOutcome(request, [...scan.findings, ...antivirus], archive.sha256, now(), scan.approvedFiles);
 }
 
 function logVerdict(decided: ScanVerdictDocument, logger: Logger): void {
