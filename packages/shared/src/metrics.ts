@@ -20,6 +20,20 @@ export const dlqMessages = new Counter({
   registers: [metricsRegistry],
 });
 
+export const consumerWaiting = new Gauge({
+  name: "installhub_consumer_waiting",
+  help: "Messages whose handler is waiting for a dependency (store, broker, registry) to come back, by consumer group",
+  labelNames: ["group"] as const,
+  registers: [metricsRegistry],
+});
+
+export const handlerFailures = new Counter({
+  name: "installhub_handler_failures_total",
+  help: "Failed handler tries, by consumer group and failure class (transient: waited out; deterministic: the install is ended)",
+  labelNames: ["group", "class"] as const,
+  registers: [metricsRegistry],
+});
+
 export const consumerLag = new Gauge({
   name: "installhub_consumer_lag",
   help: "Messages behind the high watermark after the last batch, by consumer group, topic and partition",

@@ -11,7 +11,14 @@ export interface MongoConnection {
  * const { db, close } = await connectMongo(config.MONGO_URL, config.MONGO_DB);
  */
 export async function connectMongo(url: string, dbName: string): Promise<MongoConnection> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true });
+  // Bounded waits: a frozen or unreachable server fails an operation within seconds (a transient
+  // failure the caller waits out) instead of holding it forever without a word.
+  const client = new MongoClient(url, {
+    serverSelectionTimeoutMS: 5000,
+    connectTimeoutMS: 5000,
+    socketTimeoutMS: 20_000,
+    retryWrites: true,
+  });
   await client.connect();
   return { client, db: client.db(dbName), close: () => client.close() };
 }
