@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import {
   connectPlatform,
+  consumerReadiness,
   ensureIndexes,
   type Logger,
   type Platform,
@@ -69,6 +70,7 @@ export async function startGateway(
     now: () => new Date(),
   });
   const projector = await startProjector({ platform, config, store: statuses });
+  platform.readinessChecks.projector = consumerReadiness(projector);
   const server = await new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
     const running = serve(
       { fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT },

@@ -1,10 +1,4 @@
-import {
-  defaultRetryPolicy,
-  downloadArchive,
-  type Logger,
-  type RunningWorker,
-  startWorker,
-} from "@installhub/shared";
+import { downloadArchive, type Logger, type RunningWorker, startWorker } from "@installhub/shared";
 import type { InstallerConfig } from "./config.ts";
 import { installerIndexes } from "./data-access/collections.ts";
 import { importJournalStore } from "./data-access/import-journal.ts";
@@ -27,7 +21,6 @@ export function startInstaller(config: InstallerConfig, logger?: Logger): Promis
     config,
     logger,
     indexes: installerIndexes,
-    retry: defaultRetryPolicy,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     handlers: ({ mongo: { db }, publisher }) =>
       installerHandlers({
@@ -52,7 +45,6 @@ export function startInstaller(config: InstallerConfig, logger?: Logger): Promis
             maxCompressionRatio: 1_100,
           },
           throttleMs: config.INSTALL_ARTIFACT_THROTTLE_MS,
-          handlerAttempts: defaultRetryPolicy.attempts,
         },
         now: () => new Date().toISOString(),
       }),

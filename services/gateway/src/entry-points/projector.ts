@@ -1,5 +1,6 @@
 import {
   consumerGroupId,
+  deadLetterLedger,
   type EventHandlers,
   type InstallEvent,
   installEventTypes,
@@ -31,6 +32,7 @@ export function startProjector(options: {
     dlqTopic: options.config.DLQ_TOPIC,
     groupId: options.groupId ?? consumerGroupId(options.config, "gateway-projector"),
     handlers,
+    deadLetters: deadLetterLedger(options.platform.mongo.db),
     logger: options.platform.logger.child({ component: "projector" }),
   });
 }

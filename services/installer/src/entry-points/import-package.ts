@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { DownloadError, type HandlerContext, type InstallEventOf, PermanentError } from "@installhub/shared";
+import {
+  classifyFailure,
+  DownloadError,
+  describeError,
+  type HandlerContext,
+  type InstallEventOf,
+  type Logger,
+  PermanentError,
+} from "@installhub/shared";
 import { StoreConflictError } from "../data-access/tenant-artifacts.ts";
 import { type PackageContents, readApprovedPackage } from "../domain/archive.ts";
 import {
@@ -35,14 +43,77 @@ export async function importPackage(
     journal ??= await deps.journals.create(await planOf(deps, request, verdict, archive));
     journal = await recordAndEmit(deps, journal);
     if (!journal.failure && !journal.dryRun) {
-      journal = await applyEachArtifact(deps, journal, archive, context);
+      journal = await applyEachArtifact(deps, journal, archive);
     }
   }
+  await finishImport(deps, journal, context.logger);
+}
+
+/**
+ * Ends an import that cannot be carried out — the store refused a write, the data is invalid, a bug —
+ * the way every failed import ends (DESIGN.md §8): the failure is recorded in the journal (one is
+ * started if there was none), what was applied is rolled back, and `InstallFailed` with the stable
+ * code `InternalError` reaches the caller, the status and the notification. When even the journal
+ * cannot be written, the failure event is published directly, saying honestly that nothing was
+ * rolled back.
+ */
+export async function failImport(
+  deps: InstallerDeps,
+  verdict: InstallEventOf<"SecurityScanCompleted">,
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
+  const failure: ImportFailure = {
+    error: "InternalError",
+    message: `The import could not be carried out: ${describeError(error).slice(0, 500)}`,
+    details: { reason: describeError(error).slice(0, 2000) },
+    at: deps.now(),
+  };
+  const request = await deps.requests.find(verdict.installId).catch(deterministicAs(null));
+  try {
+    if (!request) throw new PermanentError("no request on record to keep a journal for");
+    let journal =
+      (await deps.journals.find(request.importId)) ??
+      (await deps.journals.create(newJournal(request, verdict.archiveSha256, failure.at, null, failure)));
+    if (!journal.failure && !journal.outcome)
+      journal = await deps.journals.recordFailure(journal._id, failure);
+    await finishImport(deps, journal, logger);
+  } catch (journalError) {
+    if (classifyFailure(journalError) === "transient") throw journalError;
+    logger.error({ err: journalError }, "the journal cannot record the failure; publishing it directly");
+    await deps.publisher.publish({
+      type: "InstallFailed",
+      installId: verdict.installId,
+      tenantId: verdict.tenantId,
+      packageId: verdict.packageId,
+      version: verdict.version,
+      occurredAt: failure.at,
+      ...(request ? { importId: request.importId } : {}),
+      stage: "Installing",
+      error: failure.error,
+      message: failure.message,
+      rolledBack: false,
+      details: failure.details,
+    });
+  }
+}
+
+/** A read that fails deterministically counts as "not there"; a transient failure is waited out. */
+const deterministicAs =
+  <T>(value: T) =>
+  (error: unknown): T => {
+    if (classifyFailure(error) === "transient") throw error;
+    return value;
+  };
+
+/** Rolls back a failed import, records its outcome and brings record, audit log and topic up to it. */
+async function finishImport(deps: InstallerDeps, started: ImportJournal, logger: Logger): Promise<void> {
+  let journal = started;
   if (!journal.outcome) {
     if (journal.failure) journal = await rollBack(deps, journal);
     const status = journal.failure ? "Failed" : "Succeeded";
     journal = await deps.journals.finish(journal._id, { status, completedAt: deps.now() });
-    context.logger.info({ importId: journal._id, outcome: status }, "import finished");
+    logger.info({ importId: journal._id, outcome: status }, "import finished");
   }
   await recordAndEmit(deps, journal);
 }
@@ -118,7 +189,6 @@ async function applyEachArtifact(
   deps: InstallerDeps,
   started: ImportJournal,
   archive: VerifiedArchive,
-  context: HandlerContext,
 ): Promise<ImportJournal> {
   // Resuming after a crash, the archive may have changed or gone: what was applied is rolled back.
   if ("failure" in archive) return deps.journals.recordFailure(started._id, archive.failure);
@@ -127,7 +197,7 @@ async function applyEachArtifact(
     if (step.action === "Fail") {
       return deps.journals.recordFailure(journal._id, conflictFailure(step, journal.tenantId, deps.now()));
     }
-    const failure = await writeArtifact(deps, journal, step, archive.contents, context);
+    const failure = await writeArtifact(deps, journal, step, archive.contents);
     if (failure) return deps.journals.recordFailure(journal._id, failure);
     journal = await deps.journals.markApplied(journal._id, step.index, deps.now());
     journal = await recordAndEmit(deps, journal);
@@ -136,12 +206,16 @@ async function applyEachArtifact(
   return journal;
 }
 
+/**
+ * Writes one planned artifact. A tenant that changed under the plan is this import's failure
+ * (`StoreConflict`); any other error is thrown for the consumer to classify: a store that is away is
+ * waited for and the journal resumes at this step, one that refuses the document ends the import.
+ */
 async function writeArtifact(
   deps: InstallerDeps,
   journal: ImportJournal,
   step: PlanStep,
   contents: PackageContents,
-  context: HandlerContext,
 ): Promise<ImportFailure | undefined> {
   try {
     await deps.artifacts.apply(step, {
@@ -152,14 +226,9 @@ async function writeArtifact(
     });
     return undefined;
   } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
     const details = { artifactKey: step.key, index: step.index };
-    if (error instanceof StoreConflictError) {
-      return { error: "StoreConflict", message: error.message, details, at: deps.now() };
-    }
-    // Not the last attempt: the consumer retries the verdict and the journal resumes at this step.
-    if (context.attempt < deps.settings.handlerAttempts) throw error;
-    const message = `artifact "${step.key}" could not be written: ${(error as Error).message}`;
-    return { error: "StoreUnavailable", message, details, at: deps.now() };
+    return { error: "StoreConflict", message: error.message, details, at: deps.now() };
   }
 }
 
