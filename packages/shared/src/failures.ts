@@ -84,7 +84,7 @@ interface ErrorLike {
 
 function isTransientOne(error: ErrorLike): boolean {
   const name = typeof error.name === "string" ? error.name : "";
-  if (name === "TransientError" || name === "AbortError" || name === "TimeoutError") return true;
+  if (["TransientError", "AbortError", "TimeoutError", "DeadlineExceeded"].includes(name)) return true;
   if (transientMongoErrorNames.has(name)) return true;
   if (name.startsWith("Mongo")) {
     if (typeof error.hasErrorLabel === "function") {

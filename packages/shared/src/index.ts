@@ -3,6 +3,7 @@ export * from "./catalog/examples.ts";
 export * from "./cdn/dev-cdn.ts";
 export * from "./cdn/download.ts";
 export * from "./config.ts";
+export * from "./deadline.ts";
 export * from "./events/index.ts";
 export * from "./failures.ts";
 export * from "./http/errors.ts";

@@ -34,6 +34,13 @@ export const handlerFailures = new Counter({
   registers: [metricsRegistry],
 });
 
+export const lateAccepts = new Counter({
+  name: "installhub_late_accepts_total",
+  help: "Install records that landed after their request was answered 503, by what became of them (withdrawn: taken back; failed: never written)",
+  labelNames: ["result"] as const,
+  registers: [metricsRegistry],
+});
+
 export const consumerLag = new Gauge({
   name: "installhub_consumer_lag",
   help: "Messages behind the high watermark after the last batch, by consumer group, topic and partition",

@@ -31,6 +31,8 @@ export interface InstallStatusStore {
     limit: number;
   }): Promise<InstallState[]>;
   recentlySucceeded(limit: number): Promise<CompletedInstall[]>;
+  /** Installs of a tenant not yet finished, counted up to `limit`. */
+  inFlight(tenantId: string, limit: number): Promise<number>;
 }
 
 function stateOf(document: InstallStatusDocument): InstallState {
@@ -89,6 +91,8 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
         .toArray();
       return documents.map(stateOf);
     },
+
+    inFlight: (tenantId, limit) => collection.countDocuments({ tenantId, status: "InProgress" }, { limit }),
 
     async recentlySucceeded(limit) {
       const documents = await collection
