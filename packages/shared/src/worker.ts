@@ -1,6 +1,7 @@
 import { type BaseConfig, consumerGroupId } from "./config.ts";
 import {
   type ConsumerRetry,
+  consumerRetryOf,
   type EventHandlers,
   type FailureHooks,
   type RunningConsumer,
@@ -65,7 +66,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(hooks ? { hooks } : {}),
     deadLetters: deadLetterLedger(platform.mongo.db),
     logger: platform.logger,
-    ...(options.retry ? { retry: options.retry } : {}),
+    retry: options.retry ?? consumerRetryOf(options.config),
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
   platform.readinessChecks.consumer = consumerReadiness(consumer);

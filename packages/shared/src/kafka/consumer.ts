@@ -71,6 +71,19 @@ export const defaultConsumerRetry: ConsumerRetry = {
   maxBackoffMs: 10_000,
 };
 
+/** The consumer retry a service's configuration asks for. */
+export function consumerRetryOf(config: {
+  CONSUMER_INITIAL_BACKOFF_MS: number;
+  CONSUMER_MAX_BACKOFF_MS: number;
+  CONSUMER_DETERMINISTIC_ATTEMPTS: number;
+}): ConsumerRetry {
+  return {
+    deterministicAttempts: config.CONSUMER_DETERMINISTIC_ATTEMPTS,
+    initialBackoffMs: config.CONSUMER_INITIAL_BACKOFF_MS,
+    maxBackoffMs: config.CONSUMER_MAX_BACKOFF_MS,
+  };
+}
+
 export interface ConsumerOptions {
   kafka: Kafka;
   codec: EventCodec;

@@ -1,5 +1,6 @@
 import {
   consumerGroupId,
+  consumerRetryOf,
   deadLetterLedger,
   type EventHandlers,
   type InstallEvent,
@@ -33,6 +34,7 @@ export function startProjector(options: {
     groupId: options.groupId ?? consumerGroupId(options.config, "gateway-projector"),
     handlers,
     deadLetters: deadLetterLedger(options.platform.mongo.db),
+    retry: consumerRetryOf(options.config),
     logger: options.platform.logger.child({ component: "projector" }),
   });
 }
