@@ -437,17 +437,15 @@ cmd_status() {
   return $failed
 }
 
-# The URLs the services and tests use, as `export` lines: the environment's for a component set
-# there, else this checkout's (running: the ports it was started with; stopped: the settings).
+# The URLs the services and tests use, as `export NAME='value'` lines (for eval): the environment's for
+# a component set there, else this checkout's (running: the ports it was started with; stopped: the
+# settings).
 cmd_env() {
-  local name variable
+  local name variable value
   for name in "${COMPONENTS[@]}"; do
     variable=$(url_variable "$name")
-    if is_external "$name"; then
-      echo "export $variable=${!variable}"
-    else
-      echo "export $variable=$(url_for_port "$name" "$(main_port "$name")")"
-    fi
+    if is_external "$name"; then value=${!variable}; else value=$(url_for_port "$name" "$(main_port "$name")"); fi
+    echo "export $variable='${value//\'/\'\\\'\'}'"
   done
 }
 

@@ -1,24 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
-
-const root = resolve(import.meta.dirname, "..");
-
-/** Runs `bash <script> <command>`; stdout as asked, stderr to the terminal. Throws when it fails. */
-function run(script: string, command: string, stdout: "inherit" | "ignore" | "pipe" = "inherit"): string {
-  return execFileSync("bash", [resolve(root, script), command], {
-    stdio: ["ignore", stdout, "inherit"],
-    encoding: "utf8",
-  });
-}
-
-function succeeds(script: string, command: string): boolean {
-  try {
-    run(script, command, "ignore");
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { infraIsUp, infraUrls, runInfra } from "../scripts/lib/infra.ts";
 
 /**
  * Chooses the infrastructure every test runs against, in this order:
@@ -32,9 +12,9 @@ function succeeds(script: string, command: string): boolean {
  * clamd the scanner's ClamAV test starts, infra/clamd.sh) it stops at the end.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const clamdWasUp = Boolean(process.env.CLAMD_URL) || succeeds("infra/clamd.sh", "status");
+  const clamdWasUp = Boolean(process.env.CLAMD_URL) || infraIsUp("clamd.sh");
   const stopClamd = () => {
-    if (!clamdWasUp) run("infra/clamd.sh", "down", "ignore");
+    if (!clamdWasUp) runInfra("clamd.sh", "down", "ignore");
   };
 
   if (process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL && process.env.MONGO_URL) {
@@ -54,21 +34,18 @@ export default async function setup(): Promise<() => Promise<void>> {
     };
   }
   // `status` counts only this checkout's own servers, each answering on its port.
-  const alreadyUp = succeeds("infra/infra.sh", "status");
+  const alreadyUp = infraIsUp("infra.sh");
   console.log(
     `[test infra] no Docker engine; using the local infrastructure (infra/infra.sh, ${alreadyUp ? "already running" : "starting it"})`,
   );
-  if (!alreadyUp) run("infra/infra.sh", "up");
-  // The URLs of the servers it runs, on the ports they were started with.
-  const urls = Object.fromEntries(
-    [...run("infra/infra.sh", "env", "pipe").matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
-  );
+  if (!alreadyUp) runInfra("infra.sh", "up");
+  const urls = infraUrls();
   Object.assign(process.env, urls);
   console.log(`[test infra] ${Object.values(urls).join(", ")}`);
   // Leave the machine as it was found: stop only what this run started.
   return async () => {
     stopClamd();
-    if (!alreadyUp) run("infra/infra.sh", "down");
+    if (!alreadyUp) runInfra("infra.sh", "down");
   };
 }
 
