@@ -38,7 +38,15 @@ export default async function setup(): Promise<() => Promise<void>> {
   console.log(
     `[test infra] no Docker engine; using the local infrastructure (infra/infra.sh, ${alreadyUp ? "already running" : "starting it"})`,
   );
-  if (!alreadyUp) runInfra("infra.sh", "up");
+  if (!alreadyUp) {
+    try {
+      runInfra("infra.sh", "up");
+    } catch {
+      // infra.sh said why on stderr, in a line or three; a stack trace of this file adds nothing.
+      console.error("[test infra] the local infrastructure did not start (see above); no test ran");
+      process.exit(1);
+    }
+  }
   const urls = infraUrls();
   Object.assign(process.env, urls);
   console.log(`[test infra] ${Object.values(urls).join(", ")}`);
