@@ -32,7 +32,7 @@ FERRETDB_VERSION=v1.24.2
 
 COMPONENTS=(kafka registry mongodb)
 
-log() { printf 'infra: %s\n' "$*" >&2; }
+log() { printf 'infra: %s\n' "$*" >&2 || true; } # a closed stderr must not stop a `down`
 die() { log "$*"; exit 1; }
 
 # ---------- settings ----------

@@ -83,10 +83,12 @@ const pretty = prettyFactory({
 });
 const children: ChildProcess[] = [];
 let stopping = false;
+let outputClosed = false;
 
 function prefixLines(name: string, color: number, stream: NodeJS.ReadableStream) {
   const label = process.stdout.isTTY ? `\x1b[${color}m${name.padEnd(9)}\x1b[0m│ ` : `${name.padEnd(9)}│ `;
   createInterface({ input: stream }).on("line", (line) => {
+    if (outputClosed) return;
     const text = line.startsWith("{") ? pretty(line).trimEnd() : line;
     process.stdout.write(`${label}${text.replaceAll("\n", `\n${label}`)}\n`);
   });
@@ -112,19 +114,34 @@ processes.forEach(({ name, script, env: extra }, index) => {
   children.push(child);
 });
 
+const running = () => children.filter((child) => child.exitCode === null && child.signalCode === null);
+
+/** SIGTERM to every child, then wait for each; one still there after 20 s gets SIGKILL. */
 async function stopAll(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-  await Promise.all(
-    children.map((child) =>
-      child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined,
-    ),
-  );
+  for (const child of running()) child.kill("SIGTERM");
+  const killer = setTimeout(() => {
+    for (const child of running()) child.kill("SIGKILL");
+  }, 20_000);
+  await Promise.all(running().map((child) => new Promise((r) => child.once("exit", r))));
+  clearTimeout(killer);
   process.exit(exitCode);
 }
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
+process.on("SIGHUP", () => void stopAll(0));
+// Output gone (`npm start | head`, a closed terminal): stop rather than run on unseen.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", () => {
+    outputClosed = true;
+    void stopAll(1);
+  });
+// The children have process groups of their own, so nothing stops them if this process dies another
+// way (an uncaught error): kill them on the way out instead of leaving them running unseen.
+process.on("exit", () => {
+  for (const child of running()) child.kill("SIGKILL");
+});
 
 async function waitUntilOk(url: string, what: string, seconds = 120): Promise<void> {
   const deadline = Date.now() + seconds * 1000;

@@ -28,7 +28,7 @@ progress_format_ms() {
 
 # progress MESSAGE — one line, prefixed with the time since the command began.
 progress() {
-  printf '[%9s] %s\n' "$(progress_format_ms $(($(progress_now_ms) - INSTALLHUB_STARTED_AT)))" "$*" >&2
+  printf '[%9s] %s\n' "$(progress_format_ms $(($(progress_now_ms) - INSTALLHUB_STARTED_AT)))" "$*" >&2 || true
 }
 
 # step_begin NAME DETAIL — announces a step; step_end NAME [RESULT] closes it with its own duration.
