@@ -121,7 +121,13 @@ async function run(round: number): Promise<void> {
     const mailPage = /Mail caught by the SMTP sink: (\S+)/.exec(printed)?.[1];
     if (!token || !curl || !poll || !mailPage)
       throw new Error(`npm start printed no token, install curl, status curl or mail page:\n${printed}`);
-    if (round === 1) console.log(printed.match(/^\[ *[\dm.]+s\] .*$/gm)?.join("\n") ?? "(no progress lines)");
+    if (round === 1)
+      console.log(
+        [
+          ...(printed.match(/^\[ *[\dm.]+s\] .*$/gm) ?? ["(no progress lines)"]),
+          /InstallHub is running.*$/m.exec(printed)![0],
+        ].join("\n"),
+      );
 
     const accepted = JSON.parse(bash(`${token}\n${curl}`)) as { installId: string };
     console.log(`round ${round}: pasted the printed curl → ${JSON.stringify(accepted)}`);
