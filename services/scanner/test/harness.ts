@@ -37,7 +37,9 @@ export async function startHarness(prefix: string, env: Record<string, string> =
   const mongo = await connectMongo(base.MONGO_URL, base.MONGO_DB);
   const market = await startExampleMarketplace(mongo.db);
   const config: ScannerConfig = {
-    ...parseConfig(scannerConfigSchema, { ...process.env, ...env }),
+    // ClamAV only where a test asks for it: a CLAMD_URL in the environment names the clamd to use
+    // (see clamd.ts), not one every scanner test should scan with.
+    ...parseConfig(scannerConfigSchema, { ...process.env, CLAMD_URL: undefined, ...env }),
     ...base,
     PUBLICHUB_CDN_URL: market.cdn.url,
   };

@@ -20,7 +20,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** The scanner as its own process, exactly as `pnpm start` runs it, on this file's topics and database. */
+/** The scanner as its own process, exactly as `npm start` runs it, on this file's topics and database. */
 function spawnScanner(): ChildProcess {
   const { config } = harness;
   const child = spawn(process.execPath, [join(repositoryRoot, "services/scanner/src/main.ts")], {

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { examplesRoot } from "@installhub/shared";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clamdUrl, startClamd } from "../../test/clamd.ts";
+import { startClamd } from "../../test/clamd.ts";
 import { clamavFindings } from "./clamav-findings.ts";
-import { ClamdError, clamdClient, parseScanReply } from "./clamd-client.ts";
+import { type ClamdClient, ClamdError, clamdClient, parseScanReply } from "./clamd-client.ts";
 
 describe("parseScanReply", () => {
   it("reads clean, infected and error answers", () => {
@@ -19,12 +19,14 @@ describe("parseScanReply", () => {
 });
 
 describe("clamd over INSTREAM (infra/clamd.sh)", () => {
-  const clamd = clamdClient({ url: clamdUrl, timeoutMs: 30_000 });
+  let clamd: ClamdClient;
   const eicarFile = readFileSync(
     join(examplesRoot, "packages/shady-toolkit/1.0.0/artifacts/cleanup-helper.txt"),
   );
 
-  beforeAll(startClamd, 300_000);
+  beforeAll(async () => {
+    clamd = clamdClient({ url: await startClamd(), timeoutMs: 30_000 });
+  }, 300_000);
 
   it("answers PING, passes clean bytes and detects EICAR, also across several stream chunks", async () => {
     await clamd.ping();
