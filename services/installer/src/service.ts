@@ -54,6 +54,7 @@ export function startInstaller(
               maxCompressionRatio: 1_100,
             },
             throttleMs: config.INSTALL_ARTIFACT_THROTTLE_MS,
+            progressIntervalMs: config.INSTALL_PROGRESS_INTERVAL_MS,
           },
           now: () => new Date().toISOString(),
         }),

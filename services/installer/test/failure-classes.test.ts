@@ -15,7 +15,7 @@ let installer: RunningWorker;
 const failing = new Map<string, { kind: "refused" | "away"; remaining: number }>();
 
 beforeAll(async () => {
-  harness = await startHarness("installer-failures", { CONSUMER_MAX_BACKOFF_MS: "300" });
+  harness = await startHarness("installer-failures", { CONSUMER_MAX_BACKOFF_MS: "300", LOG_LEVEL: "silent" });
   installer = await startInstaller(harness.config, undefined, {
     adapt: (deps) => ({
       ...deps,
