@@ -63,6 +63,10 @@ export function fakeStatuses(
       states.set(event.installId, next);
       return next;
     },
+    applyMany: async (events) => {
+      for (const event of events)
+        states.set(event.installId, reduceInstallStatus(states.get(event.installId), event));
+    },
     find: async (id) => states.get(id),
     listForTenant: async ({ tenantId, status, limit }) =>
       [...states.values()]

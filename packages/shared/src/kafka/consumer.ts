@@ -84,6 +84,17 @@ export function consumerRetryOf(config: {
   };
 }
 
+/**
+ * Handles every decoded event of one fetched batch at once (in partition order), for consumers whose
+ * work folds many events into few writes (the status projector). It must be as idempotent as a
+ * per-event handler. If it fails deterministically, the batch is handled again one event at a time
+ * with `handlers`, so that one bad event is dealt with alone.
+ */
+export type BatchHandler = (
+  events: InstallEvent[],
+  context: { logger: Logger; heartbeat: () => Promise<void> },
+) => Promise<void>;
+
 export interface ConsumerOptions {
   kafka: Kafka;
   codec: EventCodec;
@@ -91,6 +102,7 @@ export interface ConsumerOptions {
   dlqTopic: string;
   groupId: string;
   handlers: EventHandlers;
+  batchHandler?: BatchHandler;
   logger: Logger;
   /** Remembers dead letters so a redelivered record is dead-lettered once per group. */
   deadLetters?: DeadLetterLedger;
@@ -321,6 +333,31 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     }
   };
 
+  /**
+   * The batch through `options.batchHandler`: undecodable messages dead-lettered first, the rest in
+   * one call. False when the batch handler failed deterministically (the caller goes one by one).
+   */
+  const handleWhole = async (
+    messages: KafkaMessage[],
+    partition: number,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> => {
+    const events: InstallEvent[] = [];
+    for (const message of messages) {
+      const event = await decodeOrDeadLetter(message, partition, options.logger, heartbeat);
+      if (event) events.push(event);
+    }
+    const log = options.logger.child({ partition, batch: events.length });
+    try {
+      await untilDone(() => options.batchHandler!(events, { logger: log, heartbeat }), log, heartbeat);
+      return true;
+    } catch (error) {
+      if (stopping.signal.aborted) throw error;
+      log.warn({ err: error }, "the batch failed for good; handling its events one by one");
+      return false;
+    }
+  };
+
   await consumer.run({
     autoCommit: true,
     eachBatchAutoResolve: false,
@@ -329,6 +366,11 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
       const committable = new CommittableOffset(batch.messages.map((message) => message.offset));
       const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatEveryMs);
       try {
+        if (options.batchHandler && (await handleWhole(batch.messages, batch.partition, heartbeat))) {
+          const last = batch.messages.at(-1);
+          if (last) resolveOffset(last.offset);
+          return;
+        }
         await runLanes(lanesByKey(batch.messages), options.keysConcurrently ?? 16, async (lane) => {
           for (const message of lane) {
             if (!isRunning() || isStale() || stopping.signal.aborted) return;

@@ -33,6 +33,7 @@ export function startProjector(options: {
     dlqTopic: options.config.DLQ_TOPIC,
     groupId: options.groupId ?? consumerGroupId(options.config, "gateway-projector"),
     handlers,
+    batchHandler: (events) => options.store.applyMany(events),
     deadLetters: deadLetterLedger(options.platform.mongo.db),
     retry: consumerRetryOf(options.config),
     logger: options.platform.logger.child({ component: "projector" }),

@@ -120,11 +120,21 @@ async function replayOrTakeOver(
         "IdempotencyKeyReused",
         "This Idempotency-Key was used with a different request body",
       );
-    case "in-flight":
+    case "in-flight": {
+      // Accepted already, its answer not yet recorded (that write runs in the background): replay.
+      const install = await inTime(deps.outbox.find(record.installId));
+      if (install)
+        return answerFor(
+          record.installId,
+          install.artifactCount,
+          await inTime(deps.recentCompletions()),
+          deps,
+        );
       throw new AppError(
         "IdempotencyKeyInFlight",
         "A request with this Idempotency-Key is still being processed",
       );
+    }
     case "replay":
       if (record.response) return record.response;
       break; // completed without an answer on record cannot happen; settle below
