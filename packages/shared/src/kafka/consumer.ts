@@ -134,6 +134,14 @@ export interface RunningConsumer {
 
 const heartbeatEveryMs = 3_000;
 
+/** kafkajs's own test for "the group is rebalancing; rejoin" (errors.js `isRebalancing`). */
+function isRebalancing(error: unknown): boolean {
+  const type = (error as { type?: string } | undefined)?.type;
+  return (
+    type === "REBALANCE_IN_PROGRESS" || type === "NOT_COORDINATOR_FOR_GROUP" || type === "ILLEGAL_GENERATION"
+  );
+}
+
 /**
  * The one consumer loop of InstallHub. For each fetched batch of a partition:
  * 1. **lanes** — messages are split by key; a tenant's events run in order, tenants run side by side;
@@ -362,9 +370,22 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     autoCommit: true,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat: kafkaHeartbeat, isRunning, isStale }) => {
       const committable = new CommittableOffset(batch.messages.map((message) => message.offset));
+      // The group is rebalancing (a member joined or left): take no more messages from this batch and
+      // hand the error back to kafkajs once the lanes have finished, so this member rejoins at once
+      // instead of after the whole batch (what is done is committed first).
+      let rebalance: unknown;
+      const heartbeat = async () => {
+        try {
+          await kafkaHeartbeat();
+        } catch (error) {
+          if (isRebalancing(error)) rebalance ??= error;
+          else throw error;
+        }
+      };
       const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatEveryMs);
+      const stale = () => !isRunning() || isStale() || stopping.signal.aborted || rebalance !== undefined;
       try {
         if (options.batchHandler && (await handleWhole(batch.messages, batch.partition, heartbeat))) {
           const last = batch.messages.at(-1);
@@ -373,7 +394,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
         }
         await runLanes(lanesByKey(batch.messages), options.keysConcurrently ?? 16, async (lane) => {
           for (const message of lane) {
-            if (!isRunning() || isStale() || stopping.signal.aborted) return;
+            if (stale()) return;
             const attributes = readCloudEventAttributes(message.headers);
             const log = options.logger.child({
               eventId: attributes.id,
@@ -399,6 +420,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
       } finally {
         clearInterval(beat);
       }
+      if (rebalance !== undefined) throw rebalance;
     },
   });
 
