@@ -27,13 +27,26 @@ export async function connectMongo(url: string, dbName: string): Promise<MongoCo
 export type IndexPlan = Record<string, IndexDescription[]>;
 
 /**
- * Creates the indexes of a plan. Creating an index that already exists with the same options is a
- * no-op in MongoDB and FerretDB, so running it at every start (and twice) is harmless. One index per
- * command: FerretDB 1.24 closes the connection when one createIndexes names several existing indexes.
+ * Creates the indexes of a plan that are not there yet (by name). Creating an index that already
+ * exists with the same options is a no-op in MongoDB and FerretDB, so two services starting at once
+ * are harmless. One index per command: FerretDB 1.24 closes the connection when one createIndexes
+ * names several existing indexes.
  */
 export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
   for (const [collection, indexes] of Object.entries(plan)) {
-    for (const index of indexes) await db.collection(collection).createIndexes([index]);
+    // Only what is missing: on FerretDB even a no-op createIndexes queues behind the writes of a busy
+    // database, which made a restarting service wait tens of seconds; listing indexes is a read.
+    const existing = new Set(
+      await db
+        .collection(collection)
+        .listIndexes()
+        .toArray()
+        .then((found) => found.map((index) => index.name as string))
+        .catch(() => [] as string[]), // a collection that does not exist yet has no indexes
+    );
+    for (const index of indexes) {
+      if (!index.name || !existing.has(index.name)) await db.collection(collection).createIndexes([index]);
+    }
   }
 }
 
