@@ -1,4 +1,4 @@
-import { emailAddressProblem, type Logger } from "@installhub/shared";
+import { emailAddressProblem, type Logger, retryTransientForever } from "@installhub/shared";
 import { claimMail, enqueueMail, findMail, markFailed, markSent } from "../data-access/email-outbox.ts";
 import { delayAfterFailedRound, sendingLeaseMs } from "../domain/delivery-policy.ts";
 import { outcomeMessageId, renderEmail } from "../domain/email.ts";
@@ -86,14 +86,17 @@ export async function deliverOutboxMail(
     notificationId: id,
   } as const;
   if (result.sent) {
-    await markSent(deps.db, id, result.attempts);
+    // Recorded however long the store takes: a mail left "sending" would be sent again by the sweeper.
+    await untilRecorded(() => markSent(deps.db, id, result.attempts));
     log.info({ attempts: result.attempts }, "e-mail sent");
     await reportDelivery(deps, { ...report, outcome: "delivered" });
     return;
   }
   const delay = delayAfterFailedRound(before.failedRounds + 1, deps.config.OUTBOX_SWEEP_INTERVAL_MS);
   const nextAttemptAt = new Date(Date.now() + delay);
-  await markFailed(deps.db, id, { attempts: result.attempts, error: result.error, nextAttemptAt });
+  await untilRecorded(() =>
+    markFailed(deps.db, id, { attempts: result.attempts, error: result.error, nextAttemptAt }),
+  );
   log.error(
     {
       error: result.error,
@@ -103,6 +106,15 @@ export async function deliverOutboxMail(
     "e-mail could not be sent; recorded as failed",
   );
   await reportDelivery(deps, { ...report, outcome: "failed", error: result.error });
+}
+
+/** Writes the result of an SMTP round, waiting out a store that is away (never a second send). */
+function untilRecorded(write: () => Promise<void>): Promise<void> {
+  return retryTransientForever(write, {
+    deterministicAttempts: 3,
+    initialBackoffMs: 100,
+    maxBackoffMs: 2_000,
+  });
 }
 
 /**
