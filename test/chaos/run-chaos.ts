@@ -163,7 +163,7 @@ async function shutdown(code: number): Promise<never> {
   await smtp.close().catch(() => {});
   await mongo.close().catch(() => {});
   try {
-    infra("down");
+    infra("forget");
   } catch {}
   await rm(stateDir, { recursive: true, force: true });
   await rm(scratch, { recursive: true, force: true });
