@@ -18,7 +18,5 @@ export const installerConfigSchema = baseConfigSchema.extend({
    * installed"). A shorter import records everything once, at its end: fewer writes per install.
    */
   INSTALL_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
-  /** How long the consumer group waits for a silent installer before handing its partitions on. */
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
 });
 export type InstallerConfig = z.infer<typeof installerConfigSchema>;
