@@ -68,6 +68,7 @@ export function fakeStatuses(
         states.set(event.installId, reduceInstallStatus(states.get(event.installId), event));
     },
     find: async (id) => states.get(id),
+    projected: async (ids) => new Set(ids.filter((id) => states.has(id))),
     listForTenant: async ({ tenantId, status, limit }) =>
       [...states.values()]
         .filter((state) => state.tenantId === tenantId && (!status || state.status === status))
@@ -115,11 +116,22 @@ export function fakeOutbox(): InstallOutbox & {
         limit,
         [...entries.values()].filter((e) => !e.published && e.event.tenantId === tenantId).length,
       ),
-    unpublishedOf: async (tenantId, limit) =>
+    latestOf: async (tenantId, { after, limit }) =>
       [...entries.values()]
-        .filter((entry) => !entry.published && entry.event.tenantId === tenantId)
-        .slice(0, limit)
-        .map((entry) => entry.event),
+        .map((entry) => entry.event)
+        .filter((event) => event.tenantId === tenantId)
+        .sort((a, b) =>
+          a.occurredAt === b.occurredAt
+            ? b.installId.localeCompare(a.installId)
+            : b.occurredAt.localeCompare(a.occurredAt),
+        )
+        .filter(
+          (event) =>
+            !after ||
+            event.occurredAt < after.sortValue ||
+            (event.occurredAt === after.sortValue && event.installId < after.id),
+        )
+        .slice(0, limit),
     withdraw: async (id) => {
       const entry = entries.get(id);
       if (!entry || entry.published) return false;
