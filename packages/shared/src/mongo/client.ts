@@ -1,4 +1,5 @@
 import { type Db, type IndexDescription, MongoClient } from "mongodb";
+import { roundTripMetrics } from "../metrics.ts";
 
 export interface MongoConnection {
   client: MongoClient;
@@ -7,11 +8,23 @@ export interface MongoConnection {
 }
 
 /**
+ * `countCommands` (INSTALLHUB_BENCH_COUNTERS) counts every command on /metrics through the driver's
+ * command monitoring; without it the driver emits no command events at all.
+ *
  * @example
  * const { db, close } = await connectMongo(config.MONGO_URL, config.MONGO_DB);
  */
-export async function connectMongo(url: string, dbName: string): Promise<MongoConnection> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true });
+export async function connectMongo(
+  url: string,
+  dbName: string,
+  options: { countCommands?: boolean } = {},
+): Promise<MongoConnection> {
+  const client = new MongoClient(url, {
+    serverSelectionTimeoutMS: 5000,
+    retryWrites: true,
+    monitorCommands: options.countCommands === true,
+  });
+  if (options.countCommands) countCommands(client);
   await client.connect();
   return { client, db: client.db(dbName), close: () => client.close() };
 }
@@ -32,4 +45,13 @@ export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: number } | undefined)?.code === 11000;
+}
+
+function countCommands(client: MongoClient): void {
+  const { mongoCommands, mongoCommandDuration } = roundTripMetrics();
+  const observe = (event: { commandName: string; duration: number }) =>
+    mongoCommandDuration.observe({ command: event.commandName }, event.duration / 1000);
+  client.on("commandStarted", (event) => mongoCommands.inc({ command: event.commandName }));
+  client.on("commandSucceeded", observe);
+  client.on("commandFailed", observe);
 }
