@@ -1,0 +1,146 @@
+// `pnpm bench --profile`: where one install's time goes. The four services run with `node --cpu-prof`;
+// after a few warm-up installs, installs run one at a time; the profiles each service writes when it
+// stops are cut to that window and summarised by self time, per function and per module.
+import { readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { BaseConfig } from "@installhub/shared";
+import { repositoryRoot } from "@installhub/shared";
+import type { Admin } from "kafkajs";
+import { groupsWithPrefix, waitUntilQuiet } from "./kafka.ts";
+import { type Service, startPipeline } from "./pipeline.ts";
+import { percentile } from "./report.ts";
+import { runSequential, tenantsOf } from "./runner.ts";
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const services: readonly Service[] = ["gateway", "scanner", "installer", "notifier"];
+/** CPU profiles and process.hrtime both read the monotonic clock; profiles count in microseconds. */
+const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+/** `node_modules/.pnpm/kafkajs@2.2.4…/node_modules/kafkajs/src/…` → `kafkajs`; our files by repo path. */
+export function moduleOf(url: string, functionName: string): string {
+  if (url === "") return functionName.startsWith("(") ? functionName : "(V8 / native)";
+  if (url.startsWith("node:")) return url;
+  const path = url.replace(/^file:\/\//, "");
+  const inModules = /node_modules\/(?!\.pnpm)((?:@[^/]+\/)?[^/]+)/.exec(path);
+  if (inModules) return inModules[1]!;
+  return relative(repositoryRoot, path);
+}
+
+/** Self time in microseconds by function and by module, for samples taken between `from` and `to`. */
+export function selfTimes(profile: CpuProfile, from: number, to: number) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const functions = new Map<string, number>();
+  const modules = new Map<string, number>();
+  let time = profile.startTime;
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    time += profile.timeDeltas[i]!;
+    const spent = profile.timeDeltas[i + 1] ?? 0;
+    if (time < from || time > to) continue;
+    const frame = byId.get(profile.samples[i]!)!;
+    const module = moduleOf(frame.url, frame.functionName);
+    const where = frame.url === "" ? "" : ` ${module}:${frame.lineNumber + 1}`;
+    const name = `${frame.functionName || "(anonymous)"}${where}`;
+    functions.set(name, (functions.get(name) ?? 0) + spent);
+    modules.set(module, (modules.get(module) ?? 0) + spent);
+    total += spent;
+  }
+  return { functions, modules, total };
+}
+
+/** Runs the profile and returns its summary as Markdown. */
+export async function profileOneInstall(options: {
+  config: BaseConfig;
+  runDir: string;
+  admin: Admin;
+  log: (message: string) => void;
+  cleanups: (() => Promise<unknown>)[];
+  made: { topics: Set<string>; groups: Set<string> };
+  installs: number;
+}): Promise<string> {
+  const { config, runDir, admin, log } = options;
+  const profileDir = join(runDir, "profiles");
+  log("starting the pipeline with --cpu-prof on the four services");
+  options.made.topics.add(config.INSTALL_EVENTS_TOPIC).add(config.DLQ_TOPIC);
+  const pipeline = await startPipeline(config, runDir, {
+    installTimeoutMs: 120_000,
+    nodeOptions: (service) => [
+      "--cpu-prof",
+      `--cpu-prof-dir=${profileDir}`,
+      `--cpu-prof-name=${service}.cpuprofile`,
+    ],
+  });
+  options.cleanups.push(() => pipeline.stop());
+  options.made.groups.add(pipeline.watcherGroupId);
+  const topic = config.INSTALL_EVENTS_TOPIC;
+  log("warm-up: 3 installs");
+  await runSequential(pipeline, tenantsOf("warm", 3));
+  const groupIds = (await groupsWithPrefix(admin, topic)).map((group) => `${topic}.${group}`);
+  for (const id of groupIds) options.made.groups.add(id);
+  const quiet = () => waitUntilQuiet(admin, topic, groupIds, { timeoutMs: 120_000 });
+  await quiet();
+
+  log(`profiled: ${options.installs} installs one at a time`);
+  const from = nowMicros();
+  const run = await runSequential(pipeline, tenantsOf("profiled", options.installs));
+  await quiet();
+  const to = nowMicros();
+  await pipeline.stop(); // each service writes its profile as it exits
+
+  const wallP50 = percentile(run.latencies, 50);
+  const per = (micros: number) => micros / 1000 / options.installs;
+  const lines = [
+    `### Where one install's time goes (\`pnpm bench --profile\`)`,
+    "",
+    `${options.installs} installs of ${"acme-invoice-workflows"} one at a time (after 3 warm-up installs), each service under \`node --cpu-prof\` (1 ms sampling); samples outside the window are dropped. 202 → Success p50 under the profiler: ${Math.round(wallP50)} ms.`,
+    "",
+    "| service | CPU per install (busy) | of which GC | idle share of the window |",
+    "| --- | --- | --- | --- |",
+  ];
+  const details: string[] = [];
+  for (const service of services) {
+    const profile = JSON.parse(
+      await readFile(join(profileDir, `${service}.cpuprofile`), "utf8"),
+    ) as CpuProfile;
+    if (from < profile.startTime || to > profile.endTime)
+      throw new Error(
+        `${service}'s profile (${profile.startTime}–${profile.endTime} µs) does not cover the window`,
+      );
+    const { functions, modules, total } = selfTimes(profile, from, to);
+    const idle = functions.get("(idle)") ?? 0;
+    const busy = total - idle;
+    const gc = functions.get("(garbage collector)") ?? 0;
+    lines.push(
+      `| ${service} | ${per(busy).toFixed(1)} ms | ${per(gc).toFixed(1)} ms | ${((idle / total) * 100).toFixed(0)} % |`,
+    );
+    const top = (map: Map<string, number>, n: number) =>
+      [...map]
+        .filter(([name]) => name !== "(idle)")
+        .sort(([, a], [, b]) => b - a)
+        .slice(0, n)
+        .map(
+          ([name, micros]) =>
+            `| ${name} | ${per(micros).toFixed(2)} ms | ${((micros / busy) * 100).toFixed(1)} % |`,
+        );
+    details.push(
+      "",
+      `#### ${service}: top self time`,
+      "",
+      "| module | per install | of busy |",
+      "| --- | --- | --- |",
+      ...top(modules, 8),
+      "",
+      "| function | per install | of busy |",
+      "| --- | --- | --- |",
+      ...top(functions, 10),
+    );
+  }
+  return [...lines, ...details].join("\n");
+}
