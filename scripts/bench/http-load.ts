@@ -1,4 +1,5 @@
 // POST → 202 under load, with autocannon: the same request against the gateway and the HTTP floor.
+import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import { percentile } from "./report.ts";
 
@@ -26,6 +27,7 @@ export async function postLoad(options: {
 }): Promise<HttpLoad> {
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
+  const begun = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -45,6 +47,8 @@ export async function postLoad(options: {
       latencies.push(responseTime);
     });
   });
+  // autocannon reports whole seconds for a run of `amount` requests: the wall clock is taken here.
+  const seconds = (performance.now() - begun) / 1000;
   const accepted = statuses.get(202) ?? 0;
   if (accepted !== latencies.length || result.errors > 0)
     throw new Error(
@@ -52,7 +56,7 @@ export async function postLoad(options: {
     );
   return {
     requests: accepted,
-    perSecond: accepted / result.duration,
+    perSecond: accepted / seconds,
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
   };

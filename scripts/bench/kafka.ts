@@ -16,16 +16,17 @@ export async function groupsWithPrefix(admin: Admin, prefix: string): Promise<st
 /**
  * Waits until every group has committed the end of every partition of `topic`, twice in a row
  * `settleMs` apart with no new message: nothing is in flight (handlers commit after their effects and
- * publish before committing), so the pipeline is quiet.
+ * publish before committing), so the pipeline is quiet. Fails when no offset has moved for `stallMs`.
  */
 export async function waitUntilQuiet(
   admin: Admin,
   topic: string,
   groupIds: readonly string[],
-  options: { timeoutMs: number; settleMs?: number },
+  options: { stallMs: number; settleMs?: number },
 ): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
+  let deadline = Date.now() + options.stallMs;
   let previous = "";
+  let positions = "";
   for (;;) {
     const ends = await topicOffsets(admin, topic);
     const committed = await Promise.all(
@@ -38,6 +39,9 @@ export async function waitUntilQuiet(
       ends.every((end) => end.high === end.low || (byPartition.get(end.partition) ?? -1n) >= end.high),
     );
     const snapshot = ends.map((end) => end.high).join(",");
+    const now = `${snapshot};${committed.map((byPartition) => [...byPartition.values()].join(",")).join(";")}`;
+    if (now !== positions) deadline = Date.now() + options.stallMs;
+    positions = now;
     if (caughtUp && snapshot === previous) return;
     previous = caughtUp ? snapshot : "";
     if (Date.now() > deadline) {
@@ -48,23 +52,39 @@ export async function waitUntilQuiet(
         }, 0n);
         return `${groupId}: ${behind} behind`;
       });
-      throw new Error(`${topic} did not go quiet within ${options.timeoutMs} ms (${lag.join("; ")})`);
+      throw new Error(`${topic}: no offset moved for ${options.stallMs / 1000} s (${lag.join("; ")})`);
     }
     await sleep(options.settleMs ?? 200);
   }
 }
 
-/** Deletes what a bench run made on the shared broker; what is already gone is fine. */
+/**
+ * Deletes what a bench run made on the shared broker; what is already gone is fine. A group whose last
+ * member is still leaving cannot be deleted yet, so each is tried again for a few seconds.
+ */
 export async function deleteTopicsAndGroups(
   admin: Admin,
   topics: string[],
   groupIds: string[],
 ): Promise<void> {
-  const { groups } = await admin.listGroups();
-  const existing = new Set(groups.map((g) => g.groupId));
-  const ours = groupIds.filter((id) => existing.has(id));
-  if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
+  const existing = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
+  const left: string[] = [];
+  for (const groupId of groupIds.filter((id) => existing.has(id))) {
+    for (let attempt = 1; ; attempt++) {
+      const deleted = await admin.deleteGroups([groupId]).then(
+        () => true,
+        () => false,
+      );
+      if (deleted) break;
+      if (attempt === 10) {
+        left.push(groupId);
+        break;
+      }
+      await sleep(1000);
+    }
+  }
   const present = new Set(await admin.listTopics());
   const topicsToDelete = topics.filter((topic) => present.has(topic));
   if (topicsToDelete.length > 0) await admin.deleteTopics({ topics: topicsToDelete, timeout: 10_000 });
+  if (left.length > 0) throw new Error(`consumer groups still in use, not deleted: ${left.join(", ")}`);
 }

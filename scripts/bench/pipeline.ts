@@ -10,6 +10,7 @@ import { type BaseConfig, headerText } from "@installhub/shared";
 import { configEnvironment, uniqueId } from "@installhub/shared/testing";
 import { SignJWT } from "jose";
 import { type Consumer, type Kafka, logLevel, Kafka as PlainKafka } from "kafkajs";
+import { outcomesOf } from "./outcomes.ts";
 import { type Child, freePort, spawnNode, waitForUrl } from "./processes.ts";
 import type { InstallTarget } from "./runner.ts";
 
@@ -63,12 +64,30 @@ function identityProvider(): { publicKeyPem: string; sign(tenant: string): Promi
   };
 }
 
+/** Runs at most `max` of the works given to it at once; the others wait their turn. */
+function limiter(max: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async (work) => {
+    if (active < max) active++;
+    else await new Promise<void>((resolve) => queue.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = queue.shift();
+      if (next)
+        next(); // the slot passes on directly
+      else active--;
+    }
+  };
+}
+
 /**
  * Watches the topic for each install's last event, so the bench polls an install's status only once it
  * has ended on Kafka: a poll per install every few ms from the 202 on would load the gateway and the
  * database the bench is measuring.
  */
-async function watchOutcomes(config: BaseConfig) {
+async function watchOutcomes(config: BaseConfig, stallMs: number) {
   const kafka: Kafka = new PlainKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: "bench-watch",
@@ -76,39 +95,19 @@ async function watchOutcomes(config: BaseConfig) {
   });
   const groupId = uniqueId("installhub-bench-watch");
   const consumer: Consumer = kafka.consumer({ groupId });
-  const outcomes = new Map<string, string>();
-  const waiters = new Map<string, (type: string) => void>();
+  const outcomes = outcomesOf<string>(stallMs, config.INSTALL_EVENTS_TOPIC);
   await consumer.connect();
   await consumer.subscribe({ topic: config.INSTALL_EVENTS_TOPIC, fromBeginning: true });
   await consumer.run({
     partitionsConsumedConcurrently: config.KAFKA_TOPIC_PARTITIONS,
     eachMessage: async ({ message }) => {
+      outcomes.progress();
       const type = headerText(message.headers, "ce_type");
-      if (type !== "InstallSucceeded" && type !== "InstallFailed") return;
-      const installId = headerText(message.headers, "ce_subject")!;
-      outcomes.set(installId, type);
-      waiters.get(installId)?.(type);
+      if (type === "InstallSucceeded" || type === "InstallFailed")
+        outcomes.settle(headerText(message.headers, "ce_subject")!, type);
     },
   });
-  return {
-    groupId,
-    outcome(installId: string, timeoutMs: number): Promise<string> {
-      const known = outcomes.get(installId);
-      if (known) return Promise.resolve(known);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${installId} had no outcome on the topic within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.set(installId, (type) => {
-          clearTimeout(timer);
-          waiters.delete(installId);
-          resolve(type);
-        });
-      });
-    },
-    stop: () => consumer.disconnect(),
-  };
+  return { groupId, outcome: outcomes.wait, stop: () => consumer.disconnect() };
 }
 
 /**
@@ -122,7 +121,13 @@ async function watchOutcomes(config: BaseConfig) {
 export async function startPipeline(
   config: BaseConfig,
   runDir: string,
-  options: { nodeOptions?: (service: Service) => string[]; installTimeoutMs: number },
+  options: {
+    /** INSTALLHUB_BENCH_COUNTERS: count round trips on /metrics (default on). */
+    counters?: boolean;
+    nodeOptions?: (service: Service) => string[];
+    /** A wait for installs fails once nothing has moved on the topic for this long. */
+    stallMs: number;
+  },
 ): Promise<Pipeline> {
   const [gatewayPort, cdnPort, smtpPort, mailWebPort, ...opsPorts] = await Promise.all(
     Array.from({ length: 7 }, () => freePort()),
@@ -134,7 +139,7 @@ export async function startPipeline(
     ...configEnvironment(config),
     KAFKA_GROUP_PREFIX: config.INSTALL_EVENTS_TOPIC,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-    INSTALLHUB_BENCH_COUNTERS: "true",
+    INSTALLHUB_BENCH_COUNTERS: String(options.counters ?? true),
     PUBLICHUB_CDN_URL: `http://127.0.0.1:${cdnPort}/`,
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     PUBLIC_BASE_URL: gatewayUrl,
@@ -183,7 +188,7 @@ export async function startPipeline(
       waitForUrl(`http://127.0.0.1:${mailWebPort}/messages.json`, mail),
       ...Object.values(started).map((s) => waitForUrl(s.readyUrl, s.child)),
     ]);
-    watcher = await watchOutcomes(config);
+    watcher = await watchOutcomes(config, options.stallMs);
   } catch (error) {
     await stopAll();
     throw error;
@@ -202,16 +207,21 @@ export async function startPipeline(
     body: JSON.stringify({ targetTenantId: tenant, defaultConflictStrategy: "Overwrite" }),
   });
 
+  // At most two status requests in flight: hundreds of installs waiting for the projector at once must
+  // not turn the bench into the gateway's heaviest client.
+  const polls = limiter(2);
   async function succeeded(installId: string, statusUrl: string, token: string): Promise<number> {
-    const outcome = await watcher.outcome(installId, options.installTimeoutMs);
+    const outcome = await watcher.outcome(installId);
     if (outcome !== "InstallSucceeded") throw new Error(`${installId} ended with ${outcome}`);
-    // The projector applies the event a moment after it is on the topic: poll the status the user sees.
-    for (let polls = 0; ; polls++) {
-      const { status, body } = await call("GET", statusUrl, token);
+    // The projector applies the event a moment after it is on the topic: poll the status the user sees,
+    // every 5 ms at first, backing off to 200 ms while the projector lags.
+    const deadline = Date.now() + options.stallMs;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+      const { status, body } = await polls(() => call("GET", statusUrl, token));
       if (status === 200 && body.status === "Success") return performance.now();
-      if (body.status === "Failed" || polls > 10_000)
+      if (body.status === "Failed" || Date.now() > deadline)
         throw new Error(`${installId}: status ${status} ${JSON.stringify(body)}`);
-      await sleep(5);
+      await sleep(pause);
     }
   }
 
@@ -249,7 +259,7 @@ export async function startPipeline(
     unpolled: {
       async start(tenant) {
         const { installId, acceptedAt } = await accept(tenant);
-        const ended = watcher.outcome(installId, options.installTimeoutMs).then((outcome) => {
+        const ended = watcher.outcome(installId).then((outcome) => {
           if (outcome !== "InstallSucceeded") throw new Error(`${installId} ended with ${outcome}`);
           return performance.now();
         });

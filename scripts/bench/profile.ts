@@ -23,14 +23,21 @@ const services: readonly Service[] = ["gateway", "scanner", "installer", "notifi
 /** CPU profiles and process.hrtime both read the monotonic clock; profiles count in microseconds. */
 const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
 
-/** `node_modules/.pnpm/kafkajs@2.2.4…/node_modules/kafkajs/src/…` → `kafkajs`; our files by repo path. */
-export function moduleOf(url: string, functionName: string): string {
-  if (url === "") return functionName.startsWith("(") ? functionName : "(V8 / native)";
-  if (url.startsWith("node:")) return url;
+/**
+ * Where a function lives: `node_modules/.pnpm/kafkajs@2.2.4…/node_modules/kafkajs/src/x.js` →
+ * module `kafkajs`, file `kafkajs/src/x.js`; our own files by their path in the repository.
+ */
+export function locationOf(url: string, functionName: string): { module: string; file: string } {
+  if (url === "") {
+    const native = functionName.startsWith("(") ? functionName : "(native)";
+    return { module: native, file: "" };
+  }
+  if (url.startsWith("node:")) return { module: url, file: url };
   const path = url.replace(/^file:\/\//, "");
-  const inModules = /node_modules\/(?!\.pnpm)((?:@[^/]+\/)?[^/]+)/.exec(path);
-  if (inModules) return inModules[1]!;
-  return relative(repositoryRoot, path);
+  const inModules = /.*node_modules\/((?:@[^/]+\/)?[^/]+)(\/.*)$/.exec(path);
+  if (inModules) return { module: inModules[1]!, file: `${inModules[1]}${inModules[2]}` };
+  const file = relative(repositoryRoot, path);
+  return { module: file, file };
 }
 
 /** Self time in microseconds by function and by module, for samples taken between `from` and `to`. */
@@ -45,9 +52,8 @@ export function selfTimes(profile: CpuProfile, from: number, to: number) {
     const spent = profile.timeDeltas[i + 1] ?? 0;
     if (time < from || time > to) continue;
     const frame = byId.get(profile.samples[i]!)!;
-    const module = moduleOf(frame.url, frame.functionName);
-    const where = frame.url === "" ? "" : ` ${module}:${frame.lineNumber + 1}`;
-    const name = `${frame.functionName || "(anonymous)"}${where}`;
+    const { module, file } = locationOf(frame.url, frame.functionName);
+    const name = `${frame.functionName || "(anonymous)"}${file ? ` ${file}:${frame.lineNumber + 1}` : ""}`;
     functions.set(name, (functions.get(name) ?? 0) + spent);
     modules.set(module, (modules.get(module) ?? 0) + spent);
     total += spent;
@@ -70,7 +76,8 @@ export async function profileOneInstall(options: {
   log("starting the pipeline with --cpu-prof on the four services");
   options.made.topics.add(config.INSTALL_EVENTS_TOPIC).add(config.DLQ_TOPIC);
   const pipeline = await startPipeline(config, runDir, {
-    installTimeoutMs: 120_000,
+    stallMs: 120_000,
+    counters: false, // as deployed: the round-trip counters would add their own work to the profile
     nodeOptions: (service) => [
       "--cpu-prof",
       `--cpu-prof-dir=${profileDir}`,
@@ -84,7 +91,7 @@ export async function profileOneInstall(options: {
   await runSequential(pipeline, tenantsOf("warm", 3));
   const groupIds = (await groupsWithPrefix(admin, topic)).map((group) => `${topic}.${group}`);
   for (const id of groupIds) options.made.groups.add(id);
-  const quiet = () => waitUntilQuiet(admin, topic, groupIds, { timeoutMs: 120_000 });
+  const quiet = () => waitUntilQuiet(admin, topic, groupIds, { stallMs: 120_000 });
   await quiet();
 
   log(`profiled: ${options.installs} installs one at a time`);
@@ -105,6 +112,7 @@ export async function profileOneInstall(options: {
     "| --- | --- | --- | --- |",
   ];
   const details: string[] = [];
+  let allBusy = 0;
   for (const service of services) {
     const profile = JSON.parse(
       await readFile(join(profileDir, `${service}.cpuprofile`), "utf8"),
@@ -116,6 +124,7 @@ export async function profileOneInstall(options: {
     const { functions, modules, total } = selfTimes(profile, from, to);
     const idle = functions.get("(idle)") ?? 0;
     const busy = total - idle;
+    allBusy += busy;
     const gc = functions.get("(garbage collector)") ?? 0;
     lines.push(
       `| ${service} | ${per(busy).toFixed(1)} ms | ${per(gc).toFixed(1)} ms | ${((idle / total) * 100).toFixed(0)} % |`,
@@ -142,5 +151,6 @@ export async function profileOneInstall(options: {
       ...top(functions, 10),
     );
   }
+  lines.push(`| all four | ${per(allBusy).toFixed(1)} ms | | |`);
   return [...lines, ...details].join("\n");
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Admin, Kafka, logLevel } from "kafkajs";
+import { outcomesOf } from "../outcomes.ts";
 import { ask, type Child, forkNode } from "../processes.ts";
 import type { PublishPattern } from "../publish-pattern.ts";
 import type { InstallTarget } from "../runner.ts";
@@ -30,7 +31,7 @@ export const serviceOfGroup = (group: string) => group.split("-")[0]!;
  * Starts the floor on a topic of its own. `groups` are the pipeline's group suffixes (e.g. `scanner`).
  *
  * @example
- * const floor = await startKafkaFloor({ admin, brokers, topic, partitions: 3, replicationFactor: 1, groups, pattern, runDir, timeoutMs });
+ * const floor = await startKafkaFloor({ admin, brokers, topic, partitions: 3, replicationFactor: 1, groups, pattern, runDir, stallMs });
  */
 export async function startKafkaFloor(options: {
   admin: Admin;
@@ -41,7 +42,8 @@ export async function startKafkaFloor(options: {
   groups: string[];
   pattern: PublishPattern;
   runDir: string;
-  timeoutMs: number;
+  /** A wait for installs fails once nothing has moved on the floor's topic for this long. */
+  stallMs: number;
 }): Promise<KafkaFloor> {
   await options.admin.createTopics({
     topics: [
@@ -58,7 +60,7 @@ export async function startKafkaFloor(options: {
     clientId: "bench-floor-gateway",
     logLevel: logLevel.ERROR,
   });
-  const waiters = new Map<string, (at: number) => void>();
+  const outcomes = outcomesOf<number>(options.stallMs, options.topic);
   const reactionsOf = (service: string) => options.pattern.stages.filter((s) => s.service === service);
 
   const local: FloorStage[] = [];
@@ -78,7 +80,8 @@ export async function startKafkaFloor(options: {
               partitions: options.partitions,
               reactions: reactionsOf(service),
               onMessage: (type, subject, at) => {
-                if (type === "InstallSucceeded") waiters.get(subject)?.(at);
+                outcomes.progress();
+                if (type === "InstallSucceeded") outcomes.settle(subject, at);
               },
             }),
           );
@@ -115,17 +118,7 @@ export async function startKafkaFloor(options: {
     pids: new Map([...forked].map(([service, child]) => [service, child.pid])),
     async start(tenant) {
       const installId = `mkt-install-${randomUUID()}`;
-      const succeeded = new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`floor install ${installId} did not finish in ${options.timeoutMs} ms`)),
-          options.timeoutMs,
-        );
-        waiters.set(installId, (at) => {
-          clearTimeout(timer);
-          waiters.delete(installId);
-          resolve(at);
-        });
-      });
+      const succeeded = outcomes.wait(installId);
       succeeded.catch(() => undefined); // awaited by the caller
       for (const send of options.pattern.accepted)
         await sendRecorded(gateway.producer, options.topic, tenant, installId, send);
