@@ -16,34 +16,27 @@ export interface PublishPattern {
   accepted: Send[];
   /** Every other service's sends, by the event each reacted to. */
   stages: Stage[];
-  /** The event types in topic order, for the report. */
-  types: string[];
 }
 
 const text = (value: unknown) =>
   value === undefined ? "" : Buffer.isBuffer(value) ? value.toString() : String(value);
 
+/** A message of the install read back from the topic, with the record batch it came in. */
+export interface ReadRecord {
+  /** `<partition>:<first offset of its record batch>`: one batch per `producer.send`. */
+  batch: string;
+  message: Pick<KafkaMessage, "value" | "headers">;
+}
+
 /**
- * Reads the install-events topic and returns the publish pattern of install `installId`. Messages of one
- * record batch came from one `producer.send` (kafkajs exposes the batch's first offset on each record).
- * A run of sends from one service is its reaction to the event just before it.
+ * The publish pattern of one install's messages, in topic order. Consecutive messages of one record
+ * batch are one send; the gateway's leading sends are what it publishes on the HTTP request; after
+ * that, a run of sends from one service (`ce_source`) is its reaction to the event just before it.
  *
  * @example
- * const pattern = await publishPatternOf(kafka, config.INSTALL_EVENTS_TOPIC, installId);
+ * patternOf(records).stages[0] // { service: "scanner", trigger: "InstallRequested", sends: [3 sends] }
  */
-export async function publishPatternOf(
-  kafka: Kafka,
-  topic: string,
-  installId: string,
-): Promise<PublishPattern> {
-  const records: { message: KafkaMessage; batch: string }[] = [];
-  await readTopicToEnd(kafka, topic, ({ partition, message }) => {
-    if (text(message.headers?.ce_subject) !== installId) return;
-    const batch = (message as { batchContext?: { firstOffset?: string } }).batchContext?.firstOffset;
-    records.push({ message, batch: `${partition}:${batch ?? message.offset}` });
-  });
-  if (records.length === 0) throw new Error(`no event of ${installId} on ${topic}`);
-
+export function patternOf(records: readonly ReadRecord[]): PublishPattern {
   const sends: { service: string; batch: string; messages: RecordedMessage[] }[] = [];
   for (const { message, batch } of records) {
     const service = text(message.headers?.ce_source).replace(/^installhub\//, "");
@@ -61,24 +54,42 @@ export async function publishPatternOf(
     if (last && last.batch === batch) last.messages.push(recorded);
     else sends.push({ service, batch, messages: [recorded] });
   }
-
-  const [first, ...rest] = sends;
-  if (first?.service !== "gateway")
-    throw new Error(`the first event of ${installId} came from ${first?.service}, not the gateway`);
+  const leading = sends.findIndex((send) => send.service !== "gateway");
+  const accepted = sends.slice(0, leading === -1 ? sends.length : leading);
+  if (accepted.length === 0)
+    throw new Error(`the install's first event came from ${sends[0]?.service}, not the gateway`);
   const stages: Stage[] = [];
-  let previous = first;
-  for (const send of rest) {
+  let previous = accepted.at(-1)!;
+  for (const send of sends.slice(accepted.length)) {
     const current = stages.at(-1);
     if (current && send.service === previous.service) current.sends.push(send.messages);
     else
       stages.push({ service: send.service, trigger: previous.messages.at(-1)!.type, sends: [send.messages] });
     previous = send;
   }
-  return {
-    accepted: [first.messages],
-    stages,
-    types: records.map((r) => text(r.message.headers?.ce_type)),
-  };
+  return { accepted: accepted.map((send) => send.messages), stages };
+}
+
+/**
+ * Reads the install-events topic (a throw-away reader, as `pnpm ops` uses) and returns the publish
+ * pattern of install `installId`. kafkajs gives each record its batch's first offset (`batchContext`).
+ *
+ * @example
+ * const pattern = await publishPatternOf(kafka, config.INSTALL_EVENTS_TOPIC, installId);
+ */
+export async function publishPatternOf(
+  kafka: Kafka,
+  topic: string,
+  installId: string,
+): Promise<PublishPattern> {
+  const records: ReadRecord[] = [];
+  await readTopicToEnd(kafka, topic, ({ partition, message }) => {
+    if (text(message.headers?.ce_subject) !== installId) return;
+    const batch = (message as { batchContext?: { firstOffset?: string } }).batchContext?.firstOffset;
+    records.push({ message, batch: `${partition}:${batch ?? message.offset}` });
+  });
+  if (records.length === 0) throw new Error(`no event of ${installId} on ${topic}`);
+  return patternOf(records);
 }
 
 const bytesOf = (message: RecordedMessage) =>
