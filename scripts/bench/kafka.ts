@@ -60,7 +60,8 @@ export async function waitUntilQuiet(
 
 /**
  * Deletes what a bench run made on the shared broker; what is already gone is fine. A group whose last
- * member is still leaving cannot be deleted yet, so each is tried again for a few seconds.
+ * member is still leaving (or was killed, and stays until its session times out: 30 s) cannot be
+ * deleted yet, so each is tried again for up to 40 s.
  */
 export async function deleteTopicsAndGroups(
   admin: Admin,
@@ -76,7 +77,7 @@ export async function deleteTopicsAndGroups(
         () => false,
       );
       if (deleted) break;
-      if (attempt === 10) {
+      if (attempt === 40) {
         left.push(groupId);
         break;
       }

@@ -185,6 +185,8 @@ async function measure(): Promise<Figure[]> {
   const groups = await groupsWithPrefix(admin, topic);
   const groupIds = groups.map((group) => `${topic}.${group}`);
   for (const id of groupIds) made.groups.add(id);
+  const projector = groupIds.find((id) => id.endsWith(".gateway-projector"));
+  if (projector) pipeline.followProjector(projector);
   const quiet = (ids = groupIds) => waitUntilQuiet(admin, topic, ids, { stallMs: plan.stallMs });
   await quiet();
   const pattern = await publishPatternOf(kafka, topic, calibration.installId);
@@ -322,21 +324,20 @@ async function measure(): Promise<Figure[]> {
   log("POST → 202: the gateway alone (workers stopped) and the HTTP floor");
   const workersStopped = pipeline.stopWorkers();
   const { port } = await httpFloorStarted;
-  const projector = groupIds.filter((id) => id.endsWith(".gateway-projector"));
   const tenant = "bench-http-000";
   const token = await pipeline.token(tenant);
   const { path, body } = pipeline.installRequest(tenant);
   const targets = { gateway: `${pipeline.gatewayUrl}${path}`, floor: `http://127.0.0.1:${port}${path}` };
   const load = async (url: string, connections: number, size: { amount?: number; seconds?: number }) => {
     const result = await postLoad({ url, token, body, connections, ...size });
-    await quiet(projector); // the gateway's projector has caught up before the next load starts
+    await quiet(projector ? [projector] : []); // the gateway's projector has caught up before the next load
     return result;
   };
   // Warm-ups while the workers stop: nothing is measured until they have.
   await postLoad({ url: targets.gateway, token, body, connections: 1, amount: plan.httpWarmUp });
   await postLoad({ url: targets.floor, token, body, connections: 1, amount: plan.httpWarmUp });
   await workersStopped;
-  await quiet(projector);
+  await quiet(projector ? [projector] : []);
   const floorCounts = await ask<{ mongoCommands: number; accepted: number }>(
     httpFloor,
     { type: "counts" },

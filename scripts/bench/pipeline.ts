@@ -6,11 +6,10 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type BaseConfig, headerText } from "@installhub/shared";
-import { configEnvironment, uniqueId } from "@installhub/shared/testing";
+import type { BaseConfig } from "@installhub/shared";
+import { configEnvironment } from "@installhub/shared/testing";
 import { SignJWT } from "jose";
-import { type Consumer, type Kafka, logLevel, Kafka as PlainKafka } from "kafkajs";
-import { outcomesOf } from "./outcomes.ts";
+import { type Follower, followInstalls } from "./follow.ts";
 import { type Child, freePort, spawnNode, waitForUrl } from "./processes.ts";
 import type { InstallTarget } from "./runner.ts";
 
@@ -21,8 +20,10 @@ export type Service = (typeof services)[number];
 
 export interface Pipeline extends InstallTarget {
   gatewayUrl: string;
-  /** The bench's own consumer group on the topic (it watches for each install's last event). */
+  /** The bench's own consumer group on the topic (it follows each install's last event). */
   watcherGroupId: string;
+  /** The status projector's consumer group, once known: installs then wait for its commits, not by polling. */
+  followProjector(groupId: string): void;
   /** Each service's process and /metrics URL. */
   services: Record<Service, { child: Child; metricsUrl: string }>;
   /** The PEM public key the gateway trusts; tokens are signed with its private key. */
@@ -80,34 +81,6 @@ function limiter(max: number): <T>(work: () => Promise<T>) => Promise<T> {
       else active--;
     }
   };
-}
-
-/**
- * Watches the topic for each install's last event, so the bench polls an install's status only once it
- * has ended on Kafka: a poll per install every few ms from the 202 on would load the gateway and the
- * database the bench is measuring.
- */
-async function watchOutcomes(config: BaseConfig, stallMs: number) {
-  const kafka: Kafka = new PlainKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: "bench-watch",
-    logLevel: logLevel.ERROR,
-  });
-  const groupId = uniqueId("installhub-bench-watch");
-  const consumer: Consumer = kafka.consumer({ groupId });
-  const outcomes = outcomesOf<string>(stallMs, config.INSTALL_EVENTS_TOPIC);
-  await consumer.connect();
-  await consumer.subscribe({ topic: config.INSTALL_EVENTS_TOPIC, fromBeginning: true });
-  await consumer.run({
-    partitionsConsumedConcurrently: config.KAFKA_TOPIC_PARTITIONS,
-    eachMessage: async ({ message }) => {
-      outcomes.progress();
-      const type = headerText(message.headers, "ce_type");
-      if (type === "InstallSucceeded" || type === "InstallFailed")
-        outcomes.settle(headerText(message.headers, "ce_subject")!, type);
-    },
-  });
-  return { groupId, outcome: outcomes.wait, stop: () => consumer.disconnect() };
 }
 
 /**
@@ -181,14 +154,14 @@ export async function startPipeline(
   const children = [cdn, mail, ...Object.values(started).map((s) => s.child)];
   const stopAll = () => Promise.all(children.map((child) => child.stop())).then(() => undefined);
 
-  let watcher: Awaited<ReturnType<typeof watchOutcomes>>;
+  let follower: Follower;
   try {
     await Promise.all([
       waitForUrl(`http://127.0.0.1:${cdnPort}/packages/${benchPackage.id}/${benchPackage.id}-3.0.0.tgz`, cdn),
       waitForUrl(`http://127.0.0.1:${mailWebPort}/messages.json`, mail),
       ...Object.values(started).map((s) => waitForUrl(s.readyUrl, s.child)),
     ]);
-    watcher = await watchOutcomes(config, options.stallMs);
+    follower = await followInstalls(config, options.stallMs);
   } catch (error) {
     await stopAll();
     throw error;
@@ -207,19 +180,18 @@ export async function startPipeline(
     body: JSON.stringify({ targetTenantId: tenant, defaultConflictStrategy: "Overwrite" }),
   });
 
-  // At most two status requests in flight: hundreds of installs waiting for the projector at once must
-  // not turn the bench into the gateway's heaviest client.
+  // Once the projector has committed past the install's outcome, its status is written: one request
+  // confirms it. Without a known projector group the bench polls, backing off from 5 to 200 ms, with at
+  // most two requests in flight, so that waiting installs never make it the gateway's heaviest client.
   const polls = limiter(2);
   async function succeeded(installId: string, statusUrl: string, token: string): Promise<number> {
-    const outcome = await watcher.outcome(installId);
-    if (outcome !== "InstallSucceeded") throw new Error(`${installId} ended with ${outcome}`);
-    // The projector applies the event a moment after it is on the topic: poll the status the user sees,
-    // every 5 ms at first, backing off to 200 ms while the projector lags.
-    const deadline = Date.now() + options.stallMs;
+    const outcome = await follower.outcome(installId);
+    if (outcome.type !== "InstallSucceeded") throw new Error(`${installId} ended with ${outcome.type}`);
+    await follower.projected(installId, outcome);
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
       const { status, body } = await polls(() => call("GET", statusUrl, token));
       if (status === 200 && body.status === "Success") return performance.now();
-      if (body.status === "Failed" || Date.now() > deadline)
+      if (body.status === "Failed" || follower.sinceProgress() > options.stallMs)
         throw new Error(`${installId}: status ${status} ${JSON.stringify(body)}`);
       await sleep(pause);
     }
@@ -247,7 +219,8 @@ export async function startPipeline(
 
   return {
     gatewayUrl,
-    watcherGroupId: watcher.groupId,
+    watcherGroupId: follower.groupId,
+    followProjector: (groupId) => follower.followProjector(groupId),
     services: started,
     publicKeyPem: idp.publicKeyPem,
     token: (tenant) => idp.sign(tenant),
@@ -259,8 +232,8 @@ export async function startPipeline(
     unpolled: {
       async start(tenant) {
         const { installId, acceptedAt } = await accept(tenant);
-        const ended = watcher.outcome(installId).then((outcome) => {
-          if (outcome !== "InstallSucceeded") throw new Error(`${installId} ended with ${outcome}`);
+        const ended = follower.outcome(installId).then((outcome) => {
+          if (outcome.type !== "InstallSucceeded") throw new Error(`${installId} ended with ${outcome.type}`);
           return performance.now();
         });
         return { installId, acceptedAt, succeeded: settled(ended) };
@@ -270,7 +243,7 @@ export async function startPipeline(
       await Promise.all([started.scanner, started.installer, started.notifier].map((s) => s.child.stop()));
     },
     async stop() {
-      await Promise.all([watcher.stop(), stopAll()]);
+      await Promise.all([follower.stop(), stopAll()]);
     },
   };
 }

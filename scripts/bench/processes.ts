@@ -16,7 +16,7 @@ export interface Child {
   exited: Promise<number | string>;
   /** The last lines of its log, for error messages. */
   logTail(lines?: number): string;
-  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs` (the services allow themselves 30 s). */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ function track(name: string, child: ChildProcess, logFile: string): Child {
         return "(no log)";
       }
     },
-    async stop(graceMs = 15_000) {
+    async stop(graceMs = 35_000) {
       if (hasExited) return;
       child.kill("SIGTERM");
       const killed = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);

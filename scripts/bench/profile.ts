@@ -91,6 +91,8 @@ export async function profileOneInstall(options: {
   await runSequential(pipeline, tenantsOf("warm", 3));
   const groupIds = (await groupsWithPrefix(admin, topic)).map((group) => `${topic}.${group}`);
   for (const id of groupIds) options.made.groups.add(id);
+  const projector = groupIds.find((id) => id.endsWith(".gateway-projector"));
+  if (projector) pipeline.followProjector(projector); // no status polling in the profile
   const quiet = () => waitUntilQuiet(admin, topic, groupIds, { stallMs: 120_000 });
   await quiet();
 
