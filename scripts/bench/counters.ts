@@ -54,3 +54,21 @@ export function roundTripsBetween(before: RoundTrips, after: RoundTrips): RoundT
 }
 
 export const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** Several processes' round trips added up. */
+export function sumRoundTrips(list: readonly RoundTrips[]): RoundTrips {
+  const add = (a: Record<string, number>, b: Record<string, number>) => {
+    const sum = { ...a };
+    for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
+    return sum;
+  };
+  return list.reduce(
+    (sum, trips) => ({
+      mongo: add(sum.mongo, trips.mongo),
+      mongoSeconds: sum.mongoSeconds + trips.mongoSeconds,
+      mongoReplies: sum.mongoReplies + trips.mongoReplies,
+      kafka: add(sum.kafka, trips.kafka),
+    }),
+    emptyRoundTrips(),
+  );
+}

@@ -21,7 +21,7 @@ export type Service = (typeof services)[number];
 export interface Pipeline extends InstallTarget {
   gatewayUrl: string;
   /** The bench's own consumer group on the topic (it follows each install's last event). */
-  watcherGroupId: string;
+  followerGroupId: string;
   /** The status projector's consumer group, once known: installs then wait for its commits, not by polling. */
   followProjector(groupId: string): void;
   /** Each service's process and /metrics URL. */
@@ -219,7 +219,7 @@ export async function startPipeline(
 
   return {
     gatewayUrl,
-    watcherGroupId: follower.groupId,
+    followerGroupId: follower.groupId,
     followProjector: (groupId) => follower.followProjector(groupId),
     services: started,
     publicKeyPem: idp.publicKeyPem,

@@ -3,9 +3,8 @@
 // stops are cut to that window and summarised by self time, per function and per module.
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { BaseConfig } from "@installhub/shared";
 import { repositoryRoot } from "@installhub/shared";
-import type { Admin } from "kafkajs";
+import type { BenchRun } from "./context.ts";
 import { groupsWithPrefix, waitUntilQuiet } from "./kafka.ts";
 import { type Service, startPipeline } from "./pipeline.ts";
 import { percentile } from "./report.ts";
@@ -61,20 +60,12 @@ export function selfTimes(profile: CpuProfile, from: number, to: number) {
   return { functions, modules, total };
 }
 
-/** Runs the profile and returns its summary as Markdown. */
-export async function profileOneInstall(options: {
-  config: BaseConfig;
-  runDir: string;
-  admin: Admin;
-  log: (message: string) => void;
-  cleanups: (() => Promise<unknown>)[];
-  made: { topics: Set<string>; groups: Set<string> };
-  installs: number;
-}): Promise<string> {
-  const { config, runDir, admin, log } = options;
+/** Runs the profile over `installs` installs and returns its summary as Markdown. */
+export async function profileOneInstall(run: BenchRun, installs: number): Promise<string> {
+  const { config, runDir, admin, log } = run;
   const profileDir = join(runDir, "profiles");
   log("starting the pipeline with --cpu-prof on the four services");
-  options.made.topics.add(config.INSTALL_EVENTS_TOPIC).add(config.DLQ_TOPIC);
+  run.made.topics.add(config.INSTALL_EVENTS_TOPIC).add(config.DLQ_TOPIC);
   const pipeline = await startPipeline(config, runDir, {
     stallMs: 120_000,
     counters: false, // as deployed: the round-trip counters would add their own work to the profile
@@ -84,31 +75,31 @@ export async function profileOneInstall(options: {
       `--cpu-prof-name=${service}.cpuprofile`,
     ],
   });
-  options.cleanups.push(() => pipeline.stop());
-  options.made.groups.add(pipeline.watcherGroupId);
+  run.cleanups.push(() => pipeline.stop());
+  run.made.groups.add(pipeline.followerGroupId);
   const topic = config.INSTALL_EVENTS_TOPIC;
   log("warm-up: 3 installs");
   await runSequential(pipeline, tenantsOf("warm", 3));
   const groupIds = (await groupsWithPrefix(admin, topic)).map((group) => `${topic}.${group}`);
-  for (const id of groupIds) options.made.groups.add(id);
+  for (const id of groupIds) run.made.groups.add(id);
   const projector = groupIds.find((id) => id.endsWith(".gateway-projector"));
   if (projector) pipeline.followProjector(projector); // no status polling in the profile
   const quiet = () => waitUntilQuiet(admin, topic, groupIds, { stallMs: 120_000 });
   await quiet();
 
-  log(`profiled: ${options.installs} installs one at a time`);
+  log(`profiled: ${installs} installs one at a time`);
   const from = nowMicros();
-  const run = await runSequential(pipeline, tenantsOf("profiled", options.installs));
+  const profiled = await runSequential(pipeline, tenantsOf("profiled", installs));
   await quiet();
   const to = nowMicros();
   await pipeline.stop(); // each service writes its profile as it exits
 
-  const wallP50 = percentile(run.latencies, 50);
-  const per = (micros: number) => micros / 1000 / options.installs;
+  const wallP50 = percentile(profiled.latencies, 50);
+  const per = (micros: number) => micros / 1000 / installs;
   const lines = [
     `### Where one install's time goes (\`pnpm bench --profile\`)`,
     "",
-    `${options.installs} installs of ${"acme-invoice-workflows"} one at a time (after 3 warm-up installs), each service under \`node --cpu-prof\` (1 ms sampling); samples outside the window are dropped. 202 → Success p50 under the profiler: ${Math.round(wallP50)} ms.`,
+    `${installs} installs of ${"acme-invoice-workflows"} one at a time (after 3 warm-up installs), each service under \`node --cpu-prof\` (1 ms sampling); samples outside the window are dropped. 202 → Success p50 under the profiler: ${Math.round(wallP50)} ms.`,
     "",
     "| service | CPU per install (busy) | of which GC | idle share of the window |",
     "| --- | --- | --- | --- |",
