@@ -76,7 +76,7 @@ export async function followInstalls(config: BaseConfig, stallMs: number): Promi
     },
   });
 
-  // One offset fetch every 10 ms serves every waiting install.
+  // One offset fetch serves every waiting install.
   let polling = false;
   let committedBefore = "";
   const poll = async () => {
@@ -99,7 +99,8 @@ export async function followInstalls(config: BaseConfig, stallMs: number): Promi
             }
           }
         }
-        await sleep(10);
+        // Many waiting means a lagging projector and latencies of seconds: ask less often then.
+        await sleep(waiting.size > 3 ? 100 : 10);
       }
     } finally {
       polling = false;
