@@ -1,10 +1,18 @@
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
-import { examplesRoot } from "@installhub/shared";
+import { classifyFailure, examplesRoot } from "@installhub/shared";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startClamd } from "../../test/clamd.ts";
 import { clamavFindings } from "./clamav-findings.ts";
-import { type ClamdClient, ClamdError, clamdClient, parseScanReply } from "./clamd-client.ts";
+import {
+  type ClamdClient,
+  ClamdError,
+  ClamdUnreachable,
+  clamdClient,
+  parseScanReply,
+} from "./clamd-client.ts";
 
 describe("parseScanReply", () => {
   it("reads clean, infected and error answers", () => {
@@ -55,12 +63,35 @@ describe("clamd over INSTREAM (infra/clamd.sh)", () => {
     ]);
   });
 
-  it("fails closed when clamd cannot be reached", async () => {
+  it("waits for a clamd that does not answer: a transient failure, not a finding", async () => {
     const nowhere = clamdClient({ url: "tcp://127.0.0.1:9", timeoutMs: 2000 });
-    await expect(nowhere.ping()).rejects.toThrow(ClamdError);
-    const findings = await clamavFindings(new Map([["a.json", Buffer.from("{}")]]), nowhere);
-    expect(findings.map((f) => [f.ruleId, f.severity, f.file])).toEqual([
-      ["clamav.unavailable", "critical", "a.json"],
-    ]);
+    await expect(nowhere.ping()).rejects.toThrow(ClamdUnreachable);
+    const failure = await clamavFindings(new Map([["a.json", Buffer.from("{}")]]), nowhere).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ClamdUnreachable);
+    expect(classifyFailure(failure)).toBe("transient");
+  });
+
+  it("fails closed when clamd answers that it cannot scan a file", async () => {
+    // A clamd that reads the stream and answers as one whose StreamMaxLength was exceeded.
+    const refusing = createServer((socket) => {
+      socket.once("data", () => socket.end("INSTREAM size limit exceeded. ERROR\0"));
+    });
+    refusing.listen(0, "127.0.0.1");
+    await once(refusing, "listening");
+    try {
+      const { port } = refusing.address() as AddressInfo;
+      const findings = await clamavFindings(
+        new Map([["a.json", Buffer.from("{}")]]),
+        clamdClient({ url: `tcp://127.0.0.1:${port}`, timeoutMs: 2000 }),
+      );
+      expect(findings.map((f) => [f.ruleId, f.severity, f.file])).toEqual([
+        ["clamav.unavailable", "critical", "a.json"],
+      ]);
+      expect(classifyFailure(new ClamdError("x"))).toBe("deterministic");
+    } finally {
+      refusing.close();
+    }
   });
 });
