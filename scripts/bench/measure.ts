@@ -229,10 +229,14 @@ async function concurrently(run: BenchRun, stage: Stage, installs: number, tenan
   const tenants = tenantsOf(`n${installs}`, tenantCount);
   run.log(`${label}: the pipeline`);
   const before = await scrapeAll(stage.pipeline);
+  const refusedBefore = stage.pipeline.refusals();
   const pipeline = await runConcurrent(stage.pipeline, installs, tenants);
   const after = await scrapeAll(stage.pipeline);
+  const refused = stage.pipeline.refusals() - refusedBefore;
   await stage.quiet();
-  run.log(`${label}: ${Math.round(pipeline.installsPerMinute)} installs/min; the Kafka floor`);
+  run.log(
+    `${label}: ${Math.round(pipeline.installsPerMinute)} installs/min (${refused} POSTs answered 503/429 and sent again after Retry-After); the Kafka floor`,
+  );
   const floor = await runConcurrent(stage.floor, installs, tenants);
   await stage.floorQuiet();
   run.log(`${label}: floor ${Math.round(floor.installsPerMinute)} installs/min`);

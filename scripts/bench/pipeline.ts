@@ -38,6 +38,8 @@ export interface Pipeline extends InstallTarget {
    */
   unpolled: InstallTarget;
   /** Stops the workers (not the gateway): the HTTP figures then measure the gateway alone. */
+  /** POSTs answered 503 or 429 and sent again after Retry-After, since the start. */
+  refusals(): number;
   stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -173,8 +175,13 @@ export async function startPipeline(
       headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
       ...(body ? { body } : {}),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get("retry-after"),
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
+  let refusals = 0;
   const installRequest = (tenant: string) => ({
     path: `/api/marketplace/packages/${benchPackage.id}/install`,
     body: JSON.stringify({ targetTenantId: tenant, defaultConflictStrategy: "Overwrite" }),
@@ -200,7 +207,14 @@ export async function startPipeline(
   async function accept(tenant: string) {
     const token = await idp.sign(tenant);
     const { path, body } = installRequest(tenant);
-    const accepted = await call("POST", path, token, body);
+    // A client of an overloaded gateway is told 503 (nothing was started) or 429 with Retry-After,
+    // and comes back as told: the bench does the same, and counts it.
+    let accepted = await call("POST", path, token, body);
+    while ((accepted.status === 503 || accepted.status === 429) && refusals < 10_000) {
+      refusals++;
+      await sleep(Number(accepted.retryAfter ?? 1) * 1000);
+      accepted = await call("POST", path, token, body);
+    }
     const acceptedAt = performance.now();
     if (accepted.status !== 202)
       throw new Error(`install into ${tenant} answered ${accepted.status} ${JSON.stringify(accepted.body)}`);
@@ -239,6 +253,7 @@ export async function startPipeline(
         return { installId, acceptedAt, succeeded: settled(ended) };
       },
     },
+    refusals: () => refusals,
     async stopWorkers() {
       await Promise.all([started.scanner, started.installer, started.notifier].map((s) => s.child.stop()));
     },
