@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import {
+  admissionQueue,
   connectPlatform,
   consumerReadiness,
   ensureIndexes,
@@ -90,6 +91,7 @@ export async function startGateway(
     idempotency,
     outbox,
     relay,
+    admit: admissionQueue(config.ACCEPT_CONCURRENCY),
     catalog: catalogReads(db),
     imports: importReads(db),
     notifications: notificationStore(db),

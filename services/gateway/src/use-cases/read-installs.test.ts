@@ -1,4 +1,4 @@
-import { createLogger } from "@installhub/shared";
+import { admissionQueue, createLogger } from "@installhub/shared";
 import { describe, expect, it } from "vitest";
 import { fakeCatalog, fakeIdempotency, fakeOutbox, fakeRelay, fakeStatuses } from "../../test/fakes.ts";
 import type { Caller } from "../auth/tokens.ts";
@@ -22,6 +22,7 @@ async function threeInstalls() {
     statuses: fakeStatuses(),
     outbox: fakeOutbox(),
     relay: fakeRelay(),
+    admit: admissionQueue(16),
     idempotency: fakeIdempotency(),
     recentCompletions: async () => [],
     now: () => {

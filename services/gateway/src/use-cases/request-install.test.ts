@@ -1,4 +1,4 @@
-import { createLogger } from "@installhub/shared";
+import { admissionQueue, createLogger } from "@installhub/shared";
 import { waitFor } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
 import {
@@ -34,6 +34,7 @@ function setup(settings: Partial<RequestInstallDeps["settings"]> = {}) {
     statuses: fakeStatuses(),
     outbox: fakeOutbox(),
     relay: fakeRelay(),
+    admit: admissionQueue(16),
     idempotency: fakeIdempotency(),
     recentCompletions: async () => [],
     now: () => new Date(),
@@ -79,6 +80,24 @@ describe("requestInstall", () => {
     expect(deps.outbox.entries.size).toBe(0);
     // The refused request freed its key: a retry may use it.
     expect(deps.idempotency.records.size).toBe(0);
+  });
+
+  it("serves a burst ACCEPT_CONCURRENCY at a time: one still in line at its deadline is answered 503 having written nothing", async () => {
+    const patient = { ...setup({ acceptTimeoutMs: 2_000 }), admit: admissionQueue(1) };
+    const hurried = { ...patient, settings: { ...patient.settings, acceptTimeoutMs: 50 } };
+    patient.outbox.acceptDelay.ms = 300;
+    const accept = patient.outbox.accept;
+    let writes = 0;
+    patient.outbox.accept = (event) => {
+      writes++;
+      return accept(event);
+    };
+    // The first holds the only slot for its 300 ms write; the second is still in line at its 50 ms.
+    const first = requestInstall(patient, request());
+    await expect(requestInstall(hurried, request())).rejects.toMatchObject({ code: "ServiceUnavailable" });
+    await expect(first).resolves.toMatchObject({ status: "InProgress" });
+    expect(writes).toBe(1);
+    expect(patient.outbox.entries.size).toBe(1);
   });
 
   it("gives a retry with the same key the same install, and refuses the key with another body (422)", async () => {
