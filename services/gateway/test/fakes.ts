@@ -1,10 +1,17 @@
-import type { InstallEventOf, PackageDocument, PublisherDocument } from "@installhub/shared";
+import {
+  admissionQueue,
+  createLogger,
+  type InstallEventOf,
+  type PackageDocument,
+  type PublisherDocument,
+} from "@installhub/shared";
 import type { CatalogReads } from "../src/data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../src/data-access/idempotency-store.ts";
 import type { InstallOutbox } from "../src/data-access/install-outbox.ts";
 import type { InstallStatusStore } from "../src/data-access/install-status-store.ts";
 import { type InstallState, reduceInstallStatus } from "../src/domain/install-status.ts";
 import type { InstallAccepted } from "../src/entry-points/http/schemas.ts";
+import type { RequestInstallDeps } from "../src/use-cases/request-install.ts";
 
 /**
  * In-memory stand-ins for the gateway's data-access boundary, for fast tests of use cases and routes
@@ -175,4 +182,28 @@ export function fakeIdempotency(): IdempotencyStore<InstallAccepted> & {
 export function fakeRelay(): { enqueue(event: Requested): void; enqueued: Requested[] } {
   const enqueued: Requested[] = [];
   return { enqueued, enqueue: (event) => void enqueued.push(event) };
+}
+
+/**
+ * Everything `requestInstall` needs, in memory: the stores above, no limits, a silent logger.
+ *
+ * @example
+ * const deps = fakeRequestInstallDeps({ acceptTimeoutMs: 50 });
+ */
+export function fakeRequestInstallDeps(
+  settings: Partial<RequestInstallDeps["settings"]> = {},
+  now: () => Date = () => new Date(),
+) {
+  return {
+    settings: { acceptTimeoutMs: 200, maxInFlightPerTenant: 0, estimateSecondsPerArtifact: 0.2, ...settings },
+    logger: createLogger("test", "silent"),
+    catalog: fakeCatalog(),
+    statuses: fakeStatuses(),
+    outbox: fakeOutbox(),
+    relay: fakeRelay(),
+    admit: admissionQueue(16),
+    idempotency: fakeIdempotency(),
+    recentCompletions: async () => [],
+    now,
+  };
 }

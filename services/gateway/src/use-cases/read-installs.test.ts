@@ -1,6 +1,5 @@
-import { admissionQueue, createLogger } from "@installhub/shared";
 import { describe, expect, it } from "vitest";
-import { fakeCatalog, fakeIdempotency, fakeOutbox, fakeRelay, fakeStatuses } from "../../test/fakes.ts";
+import { fakeRequestInstallDeps } from "../../test/fakes.ts";
 import type { Caller } from "../auth/tokens.ts";
 import { installsOfTenant } from "./read-installs.ts";
 import { requestInstall } from "./request-install.ts";
@@ -15,21 +14,11 @@ const caller: Caller = {
 /** Three installs accepted a second apart: the first projected, the second on the topic only, the third in the outbox only. */
 async function threeInstalls() {
   let clock = Date.parse("2026-11-29T10:00:00.000Z");
-  const deps = {
-    settings: { acceptTimeoutMs: 200, maxInFlightPerTenant: 0, estimateSecondsPerArtifact: 0.2 },
-    logger: createLogger("test", "silent"),
-    catalog: fakeCatalog(),
-    statuses: fakeStatuses(),
-    outbox: fakeOutbox(),
-    relay: fakeRelay(),
-    admit: admissionQueue(16),
-    idempotency: fakeIdempotency(),
-    recentCompletions: async () => [],
-    now: () => {
-      clock += 1000;
-      return new Date(clock);
-    },
-  };
+  const deps = fakeRequestInstallDeps({}, () => {
+    clock += 1000;
+    return new Date(clock);
+  });
+
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
     const accepted = await requestInstall(deps, {

@@ -1,14 +1,7 @@
-import { admissionQueue, createLogger } from "@installhub/shared";
+import { admissionQueue } from "@installhub/shared";
 import { waitFor } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
-import {
-  examplePackage,
-  fakeCatalog,
-  fakeIdempotency,
-  fakeOutbox,
-  fakeRelay,
-  fakeStatuses,
-} from "../../test/fakes.ts";
+import { examplePackage, fakeCatalog, fakeRequestInstallDeps } from "../../test/fakes.ts";
 import type { Caller } from "../auth/tokens.ts";
 import { reduceInstallStatus } from "../domain/install-status.ts";
 import { type RequestInstallDeps, requestInstall } from "./request-install.ts";
@@ -26,21 +19,7 @@ const body = {
   version: "3.0.0",
 };
 
-function setup(settings: Partial<RequestInstallDeps["settings"]> = {}) {
-  const deps = {
-    settings: { acceptTimeoutMs: 200, maxInFlightPerTenant: 0, estimateSecondsPerArtifact: 0.2, ...settings },
-    logger: createLogger("test", "silent"),
-    catalog: fakeCatalog(),
-    statuses: fakeStatuses(),
-    outbox: fakeOutbox(),
-    relay: fakeRelay(),
-    admit: admissionQueue(16),
-    idempotency: fakeIdempotency(),
-    recentCompletions: async () => [],
-    now: () => new Date(),
-  };
-  return deps;
-}
+const setup = (settings: Partial<RequestInstallDeps["settings"]> = {}) => fakeRequestInstallDeps(settings);
 
 const request = (idempotencyKey?: string) => ({
   caller,
