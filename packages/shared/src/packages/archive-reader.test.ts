@@ -3,16 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import {
-  type ArchiveLimits,
-  approvalDifference,
-  approvedFilesOf,
-  examplesRoot,
-  normalizeArchivePath,
-  packFolder,
-  readArchive,
-  sha256Hex,
-} from "../src/index.ts";
+import { examplesRoot } from "../catalog/examples.ts";
 import {
   gnuLongHeader,
   gzipTar,
@@ -22,7 +13,11 @@ import {
   paxRecords,
   type TarPart,
   tarOf,
-} from "../src/testing/index.ts";
+} from "../testing/tar-fixtures.ts";
+import { approvalDifference, approvedFilesOf } from "./approved-files.ts";
+import { packFolder } from "./archive.ts";
+import { type ArchiveLimits, normalizeArchivePath, readArchive } from "./archive-reader.ts";
+import { sha256Hex } from "./signing.ts";
 
 const limits: ArchiveLimits = {
   maxEntries: 1000,

@@ -8,7 +8,7 @@ import {
   signPackage,
   verifyDigestSignature,
   verifyPackageSignature,
-} from "../src/index.ts";
+} from "./signing.ts";
 
 const subject: PackageSignatureSubject = {
   packageId: "acme-invoice-workflows",
