@@ -19,6 +19,8 @@ export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts"],
     pool: "threads",
+    // Seconds on an idle machine; the margin is for a busy one, and for Stryker's instrumented code.
+    testTimeout: 30_000,
     reporters: ["default"],
   },
 });
