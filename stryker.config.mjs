@@ -17,7 +17,7 @@ export default {
   plugins: [import.meta.resolve("@stryker-mutator/vitest-runner")],
   mutate: [...modules, "!**/*.test.ts"],
   testRunner: "vitest",
-  vitest: { configFile: "vitest.unit.config.ts" },
+  vitest: { configFile: "vitest.unit.config.ts", pool: "vmThreads" },
   coverageAnalysis: "perTest",
   concurrency: 2,
   incremental: true,

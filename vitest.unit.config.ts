@@ -18,7 +18,11 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts"],
-    pool: "threads",
+    // A fresh VM context per test file in reused workers: isolated like the default pool, but modules
+    // from node_modules load once per worker, which makes the tier (and each Stryker mutant) several
+    // times faster. Objects made by Node's own modules belong to another realm there: compare values,
+    // not prototypes, in these tests.
+    pool: "vmThreads",
     // Seconds on an idle machine; the margin is for a busy one, and for Stryker's instrumented code.
     testTimeout: 30_000,
     reporters: ["default"],
