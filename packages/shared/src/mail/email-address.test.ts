@@ -42,6 +42,7 @@ describe("isSingleEmailAddress", () => {
     const fits = `${"a".repeat(maxEmailAddressLength - domain.length - 1)}@${domain}`;
     expect(fits).toHaveLength(maxEmailAddressLength);
     expect(isSingleEmailAddress(fits)).toBe(true);
+    expect(emailAddressProblem(fits)).toBeUndefined();
     expect(isSingleEmailAddress(`a${fits}`)).toBe(false);
     expect(emailAddressProblem(`a${fits}`)).toContain("longer than");
   });

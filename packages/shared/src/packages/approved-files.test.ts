@@ -13,6 +13,9 @@ describe("approvedFilesOf", () => {
   it("sorts by UTF-16 code unit, whatever order the archive had", () => {
     expect(approvedFilesOf(files).map((f) => f.path)).toEqual(["B.json", "a.json", "b.json"]);
     expect(approvedFilesOf(new Map())).toEqual([]);
+    const paths = Array.from({ length: 12 }, (_, i) => `f${String(i).padStart(2, "0")}`);
+    const reversed = new Map(paths.toReversed().map((path) => [path, Buffer.from(path)]));
+    expect(approvedFilesOf(reversed).map((f) => f.path)).toEqual(paths);
   });
 });
 

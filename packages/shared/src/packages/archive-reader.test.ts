@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { crc32, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { examplesRoot } from "../catalog/examples.ts";
 import {
@@ -442,9 +442,32 @@ describe("readArchive: what each finding says", () => {
     const length = Buffer.from(valid);
     length[length.length - 4]! ^= 0x01;
     const contents = await readArchive(length, limits);
-    expect(contents.findings.map((f) => f.message)).toEqual([
-      "the gzip CRC-32 or length does not match the data",
+    expect(contents.findings.map((f) => [f.ruleId, f.message])).toEqual([
+      ["archive.corrupt", "the gzip CRC-32 or length does not match the data"],
     ]);
+    const unfinished = await read([file("a.json")], { end: false });
+    expect(unfinished.findings.map((f) => [f.ruleId, f.file])).toEqual([["archive.corrupt", "(archive)"]]);
+  });
+
+  it("checks a gzip header CRC with the same CRC-32 as the data", async () => {
+    // FHCRC (RFC 1952 §2.3.1): the low 16 bits of the CRC-32 of the header bytes before it
+    const header = Buffer.from([0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 3]);
+    const crc = Buffer.alloc(2);
+    crc.writeUInt16LE(crc32(header) & 0xffff);
+    const withCrc = Buffer.concat([header, crc, valid.subarray(10)]);
+    expect(await readArchive(withCrc, limits)).toMatchObject({ findings: [], complete: true });
+    crc[1]! ^= 0x80;
+    const wrong = await readArchive(Buffer.concat([header, crc, valid.subarray(10)]), limits);
+    expect(wrong.findings.map((f) => f.message)).toEqual(["gzip header CRC does not match"]);
+  });
+
+  it("looks for nested compression at the start of the tar only, not in file data", async () => {
+    // "BZh" at every 16 KiB of the inflated stream, where zlib's output chunks begin
+    const body = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7919) % 251));
+    for (let at = 16 * 1024 - 512; at + 3 <= body.length; at += 16 * 1024) body.write("BZh", at, "latin1");
+    const contents = await readArchive(gzipTar(tarOf([{ header: { name: "data.bin" }, body }])), limits);
+    expect(contents.findings).toEqual([]);
+    expect(contents.files.get("data.bin")?.equals(body)).toBe(true);
   });
 
   it("reports invalid deflate data as corrupt gzip", async () => {
