@@ -164,6 +164,16 @@ describe("reduceInstallStatus", () => {
     });
   });
 
+  it("moves to SecurityScan when the scan completes, even if its start was never seen", () => {
+    const state = fold([
+      successStream[0]!,
+      { ...examples.SecurityScanStarted, phase: "Downloading", occurredAt: at(1) },
+      { ...examples.SecurityScanCompleted, occurredAt: at(3) },
+    ])!;
+    expect(state.stage).toBe("SecurityScan");
+    expect(statusView(state)).toEqual({ status: "InProgress", stage: "SecurityScan" });
+  });
+
   it("takes who asked, the import id and the artifact count from the request", () => {
     const state = fold([{ ...examples.ImportStarted, occurredAt: at(4) }, successStream[0]!])!;
     expect(state).toMatchObject({
