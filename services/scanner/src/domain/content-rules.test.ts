@@ -2,7 +2,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { examplesRoot } from "@installhub/shared";
 import { describe, expect, it } from "vitest";
-import { applyContentRules, defaultContentRules, isHostAllowed, type ScannedFile } from "./content-rules.ts";
+import {
+  applyContentRules,
+  defaultContentRules,
+  isHostAllowed,
+  pattern,
+  type ScannedFile,
+} from "./content-rules.ts";
 
 const context = { allowedHosts: ["api.acme.example", "*.cdn.example"] };
 const file = (path: string, text: string, artifactType?: string): ScannedFile => ({
@@ -387,5 +393,61 @@ describe("the rule descriptions and severities", () => {
       ["url.insecure-scheme", "warning", "URL without TLS"],
       ["url.host-not-allowed", "warning", "URL to a host outside SCAN_ALLOWED_HOSTS"],
     ]);
+  });
+});
+
+describe("pattern", () => {
+  it("reports every match of every regex by line, whatever flags the regex already has", () => {
+    expect(pattern(/ab/g, /AB/i)("ab\nx ab\nAb")).toEqual([
+      { line: 1 },
+      { line: 1 },
+      { line: 2 },
+      { line: 2 },
+      { line: 3 },
+    ]);
+    expect(pattern(/z/)("abc")).toEqual([]);
+  });
+});
+
+describe("default content rules: more edges", () => {
+  const first = (text: string) =>
+    applyContentRules([file("a.js", text, "script")], defaultContentRules, { allowedHosts: [] }).map(
+      (f) => f.message,
+    );
+
+  it("calls ws:// insecure on its own", () => {
+    expect(first("ws://socket.example")).toEqual([
+      "URL without TLS (line 1): ws://socket.example",
+      "URL to a host outside SCAN_ALLOWED_HOSTS (line 1): socket.example",
+    ]);
+  });
+
+  it("reads an authority's host: an IPv6 literal only at its start, a port only at its end", () => {
+    expect(first("https://[::1]junk")).toEqual(["URL to a host outside SCAN_ALLOWED_HOSTS (line 1): [::1]"]);
+    expect(first("https://evil[1].example")).toEqual([
+      "URL to a host outside SCAN_ALLOWED_HOSTS (line 1): evil[1].example",
+    ]);
+    expect(first("https://a.example:99:88")).toEqual([
+      "URL to a host outside SCAN_ALLOWED_HOSTS (line 1): a.example:99",
+    ]);
+  });
+
+  it("allows an exact host only as itself", () => {
+    expect(isHostAllowed("xapi.acme.example", ["api.acme.example"])).toBe(false);
+  });
+
+  it("needs ten characters in each part of a JWT, the signature included", () => {
+    expect(firing(`${"eyJ"}${"a".repeat(10)}.${"eyJ"}${"b".repeat(10)}.${"c".repeat(9)}`)).toEqual([]);
+  });
+
+  it("allows spaces before the parenthesis of a call, and before a string passed to a timer", () => {
+    for (const [code, ruleId] of [
+      ["subprocess.run (cmd)", "script.process-execution"],
+      ["new Function ('a', body)", "script.eval"],
+      ["setTimeout ('x()', 1)", "script.eval"],
+      ["setInterval( 'x()', 1)", "script.eval"],
+    ]) {
+      expect(firing(code!), code).toEqual([ruleId]);
+    }
   });
 });

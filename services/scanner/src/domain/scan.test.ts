@@ -108,4 +108,16 @@ describe("scanPackage", () => {
     expect(scan.findings.map((f) => f.ruleId)).toEqual(["archive.entry-type"]);
     expect([...scan.files.keys()]).toEqual(["manifest.json"]);
   });
+
+  it("reports a manifest it cannot read, and still applies the content rules by file name", async () => {
+    const bytes = archiveOf([
+      { header: { name: "manifest.json" }, body: "{ not json" },
+      { header: { name: "artifacts/run.sh" }, body: "eval(x)" },
+    ]);
+    const scan = await scanPackage(requestFor(bytes), bytes, policy);
+    expect(rules(scan.findings)).toEqual([
+      ["manifest.invalid", "manifest.json"],
+      ["script.eval", "artifacts/run.sh"],
+    ]);
+  });
 });
