@@ -398,14 +398,14 @@ describe("the rule descriptions and severities", () => {
 
 describe("pattern", () => {
   it("reports every match of every regex by line, whatever flags the regex already has", () => {
-    expect(pattern(/ab/g, /AB/i)("ab\nx ab\nAb")).toEqual([
+    expect(pattern(/ab/g, /AB/i)("ab\nx ab\nAb", context)).toEqual([
       { line: 1 },
       { line: 1 },
       { line: 2 },
       { line: 2 },
       { line: 3 },
     ]);
-    expect(pattern(/z/)("abc")).toEqual([]);
+    expect(pattern(/z/)("abc", context)).toEqual([]);
   });
 });
 
