@@ -510,3 +510,61 @@ describe("walkTar: where entries land", () => {
     ]);
   });
 });
+
+describe("walkTar: survivors of the first mutation run", () => {
+  it("accepts a GNU long name and a long link for one entry, in either order", () => {
+    for (const order of [
+      [gnuLongHeader(`l${"n".repeat(120)}`), gnuLongHeader("target", "K")],
+      [gnuLongHeader("target", "K"), gnuLongHeader(`l${"n".repeat(120)}`)],
+    ]) {
+      const result = of([...order, { header: { name: `l${"n".repeat(99)}`, type: "2", linkname: "t" } }]);
+      expect(result.stopped).toBeUndefined();
+      expect(result.findings).toEqual([
+        found("archive.symlink", `l${"n".repeat(120)}`, "symbolic link to target"),
+      ]);
+    }
+  });
+
+  it("names a link by its PAX linkpath, not by the header's shorter name for it", () => {
+    const result = of([
+      paxHeader([["linkpath", "pax-target"]]),
+      { header: { name: "l", type: "2", linkname: "short" } },
+    ]);
+    expect(result.findings).toEqual([found("archive.symlink", "l", "symbolic link to pax-target")]);
+  });
+
+  it("takes a drive letter only at the start, and a space for an ordinary character", () => {
+    const result = of([file("notes/a:b.json"), file("a b.json")]);
+    expect(result.findings).toEqual([]);
+    expect([...result.files.keys()]).toEqual(["notes/a:b.json", "a b.json"]);
+  });
+
+  it("keeps names a case-insensitive file system keeps apart: ß is not SS", () => {
+    const result = of([file("stra\u00dfe.json"), file("STRASSE.json")]);
+    expect(result.findings).toEqual([]);
+  });
+
+  it("does not count the archive root as an entry that later ones can repeat", () => {
+    const result = of([{ header: { name: "./", type: "5" } }, file(".")]);
+    expect(result.findings).toEqual([found("archive.path-characters", ".", "entry has no name")]);
+  });
+
+  it("refuses a file named like an earlier directory, and lets a directory follow files inside it", () => {
+    expect(of([{ header: { name: "d/", type: "5" } }, file("d")]).findings).toEqual([
+      found(
+        "archive.duplicate-entry",
+        "d",
+        "the archive already holds d/ (the same name once ./, //, \\, Unicode form and letter case are normalised)",
+      ),
+    ]);
+    expect(of([file("x/a.json"), { header: { name: "x/", type: "5" } }]).findings).toEqual([]);
+  });
+
+  it("names the first of several twins in every duplicate finding", () => {
+    const result = of([file("a.json"), file("./a.json"), file("A.JSON")]);
+    expect(result.findings.map((f) => f.message)).toEqual([
+      "the archive already holds a.json (the same name once ./, //, \\, Unicode form and letter case are normalised)",
+      "the archive already holds a.json (the same name once ./, //, \\, Unicode form and letter case are normalised)",
+    ]);
+  });
+});
