@@ -1,15 +1,19 @@
-// `pnpm bench`: performance numbers live here, never in test assertions. Runs against the local
-// infrastructure (started if needed) or the URLs in the environment.
-import { execFileSync } from "node:child_process";
+// `npm run bench`: performance numbers live here, never in test assertions. Runs against the URLs in
+// the environment or this checkout's local infrastructure (on INFRA_*_PORT; started if needed, and
+// stopped again at the end if so).
 import { performance } from "node:perf_hooks";
-import { EventCodec, type InstallEvent, repositoryRoot } from "@installhub/shared";
+import { EventCodec, type InstallEvent } from "@installhub/shared";
 import { exampleEvents, isolatedConfig, startEventBus, uniqueId, waitFor } from "@installhub/shared/testing";
 import { reduceInstallStatus } from "../services/gateway/src/domain/install-status.ts";
 import { installPath, startTestGateway } from "../services/gateway/test/harness.ts";
 import { startStack } from "../test/e2e/stack.ts";
+import { infraIsUp, infraUrls, runInfra } from "./lib/infra.ts";
 
-if (!process.env.KAFKA_BROKERS)
-  execFileSync("bash", ["infra/infra.sh", "up"], { cwd: repositoryRoot, stdio: "inherit" });
+const startedInfra =
+  !(process.env.KAFKA_BROKERS && process.env.SCHEMA_REGISTRY_URL && process.env.MONGO_URL) &&
+  !infraIsUp("infra.sh");
+if (startedInfra) runInfra("infra.sh", "up");
+Object.assign(process.env, infraUrls());
 
 const results: { benchmark: string; result: string }[] = [];
 const rate = (count: number, ms: number, unit: string) =>
@@ -134,4 +138,5 @@ const config = isolatedConfig("bench");
 }
 
 console.table(results);
+if (startedInfra) runInfra("infra.sh", "down");
 process.exit(0);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { repositoryRoot } from "@installhub/shared";
+import { emailAddressProblem, repositoryRoot } from "@installhub/shared";
 import { loadOrCreateDevKey } from "../services/gateway/src/auth/dev-key.ts";
 import { signToken } from "../services/gateway/src/auth/tokens.ts";
 
@@ -11,7 +11,7 @@ import { signToken } from "../services/gateway/src/auth/tokens.ts";
  * pnpm --silent dev:token --sub user-1 --email admin@example.com --tenants tenant-abc123 \
  *   --permissions installhub:import,marketplace:install
  */
-const usage = `usage: pnpm --silent dev:token --sub <id> [--email <addr>] [--tenants <a,b>] [--permissions <p,q>]
+const usage = `usage: pnpm --silent dev:token --sub <id> [--email <addr, default <sub>@example.test>] [--tenants <a,b>] [--permissions <p,q>]
                           [--expires-in <1h|15m|…>] [--issuer <iss>] [--audience <aud>]`;
 
 const list = (value: string | undefined) =>
@@ -24,7 +24,7 @@ try {
   const { values } = parseArgs({
     options: {
       sub: { type: "string" },
-      email: { type: "string", default: "" },
+      email: { type: "string" },
       tenants: { type: "string" },
       permissions: { type: "string" },
       "expires-in": { type: "string", default: "1h" },
@@ -34,12 +34,17 @@ try {
     strict: true,
   });
   if (!values.sub) throw new Error("--sub is required");
+  // The gateway accepts only a token whose email is exactly one plain address (docs/api.md).
+  const email = values.email ?? `${values.sub}@example.test`;
+  const problem = emailAddressProblem(email);
+  if (problem)
+    throw new Error(`--email ${JSON.stringify(email)} would be refused by the gateway: ${problem}`);
   const devKey = await loadOrCreateDevKey(process.env.DEV_KEYS_DIR || join(repositoryRoot, ".data", "keys"));
   const token = await signToken(
     devKey.privateKey,
     {
       sub: values.sub,
-      email: values.email,
+      email,
       tenants: list(values.tenants),
       permissions: list(values.permissions),
     },

@@ -1,14 +1,16 @@
-// The dev mail sink: a real SMTP server on 127.0.0.1:1025 that keeps what it receives, and a page
-// at http://127.0.0.1:8025 to read it (JSON at /messages.json).
+// The dev mail sink: a real SMTP server on 127.0.0.1:1025 (DEV_SMTP_PORT) that keeps what it
+// receives, and a page at http://127.0.0.1:8025 (DEV_MAIL_WEB_PORT) to read it (JSON at /messages.json).
 import { serve } from "@hono/node-server";
-import { createLogger, stopOnSignals } from "@installhub/shared";
+import { createLogger, loadConfig, stopOnSignals } from "@installhub/shared";
 import { startSmtpSink } from "@installhub/shared/testing";
 import { Hono } from "hono";
 import { html, raw } from "hono/html";
+import { devConfigSchema } from "./lib/dev-config.ts";
 
-const smtpPort = Number(process.env.MAIL_SINK_SMTP_PORT ?? 1025);
-const webPort = Number(process.env.MAIL_SINK_WEB_PORT ?? 8025);
-const logger = createLogger("mail", process.env.LOG_LEVEL ?? "info");
+const config = loadConfig(devConfigSchema);
+const smtpPort = config.DEV_SMTP_PORT;
+const webPort = config.DEV_MAIL_WEB_PORT;
+const logger = createLogger("mail", config.LOG_LEVEL);
 const sink = await startSmtpSink({ port: smtpPort });
 
 const app = new Hono();

@@ -128,7 +128,7 @@ describe("README", () => {
         .split("\n")
         .filter(Boolean)
         .map((line) => line.split("#")[0]!.trim()),
-    ).toEqual(["pnpm start", "pnpm test"]);
+    ).toEqual(["npm start", "npm test"]);
     const scripts = JSON.parse(readFileSync(join(repositoryRoot, "package.json"), "utf8")).scripts;
     expect(scripts.start).toBeDefined();
     expect(scripts.test).toBeDefined();

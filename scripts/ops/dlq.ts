@@ -1,11 +1,14 @@
-import { headerText } from "@installhub/shared";
+import { headerText, readTopicToEnd } from "@installhub/shared";
 import type { IHeaders, Kafka } from "kafkajs";
 import { Partitioners } from "kafkajs";
 import type { Db } from "mongodb";
-import { readTopicToEnd } from "./read-topic.ts";
 
 export interface DeadLetter {
-  /** `<partition>:<offset>` in the DLQ topic. */
+  /**
+   * The letter's identity: `group|topic|partition|offset` of the record that failed (its `dlq_id`
+   * header), so two copies of one failure in the DLQ are one letter, redriven once. Letters written
+   * before that header existed are named by their place in the DLQ, `<partition>:<offset>`.
+   */
   id: string;
   failedAt: string;
   group: string;
@@ -30,10 +33,14 @@ const redrives = (db: Db) => db.collection<RedriveDocument>("dlq_redrives");
 
 export async function listDeadLetters(kafka: Kafka, db: Db, dlqTopic: string): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
+  const seen = new Set<string>();
   await readTopicToEnd(kafka, dlqTopic, ({ partition, message }) => {
     const h = (name: string) => headerText(message.headers, name) ?? "";
+    const id = h("dlq_id") || `${partition}:${message.offset}`;
+    if (seen.has(id)) return;
+    seen.add(id);
     letters.push({
-      id: `${partition}:${message.offset}`,
+      id,
       failedAt: h("dlq_failed_at"),
       group: h("dlq_group"),
       reason: h("dlq_reason"),

@@ -1,4 +1,10 @@
-import { type BaseConfig, EventCodec, ensureIndexes, type InstallEvent } from "@installhub/shared";
+import {
+  type BaseConfig,
+  EventCodec,
+  ensureIndexes,
+  type InstallEvent,
+  readTopicToEnd,
+} from "@installhub/shared";
 import type { Kafka } from "kafkajs";
 import type { Db } from "mongodb";
 import {
@@ -8,7 +14,6 @@ import {
   installStatusStore,
 } from "../../services/gateway/src/data-access/install-status-store.ts";
 import { type InstallState, reduceInstallStatus } from "../../services/gateway/src/domain/install-status.ts";
-import { readTopicToEnd } from "./read-topic.ts";
 
 export interface ReplayResult {
   events: bigint;

@@ -20,6 +20,27 @@ export const dlqMessages = new Counter({
   registers: [metricsRegistry],
 });
 
+export const consumerWaiting = new Gauge({
+  name: "installhub_consumer_waiting",
+  help: "Messages whose handler is waiting for a dependency (store, broker, registry) to come back, by consumer group",
+  labelNames: ["group"] as const,
+  registers: [metricsRegistry],
+});
+
+export const handlerFailures = new Counter({
+  name: "installhub_handler_failures_total",
+  help: "Failed handler tries, by consumer group and failure class (transient: waited out; deterministic: the install is ended)",
+  labelNames: ["group", "class"] as const,
+  registers: [metricsRegistry],
+});
+
+export const lateAccepts = new Counter({
+  name: "installhub_late_accepts_total",
+  help: "Install records that landed after their request was answered 503, by what became of them (withdrawn: taken back; failed: never written)",
+  labelNames: ["result"] as const,
+  registers: [metricsRegistry],
+});
+
 export const consumerLag = new Gauge({
   name: "installhub_consumer_lag",
   help: "Messages behind the high watermark after the last batch, by consumer group, topic and partition",

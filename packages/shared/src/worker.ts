@@ -1,5 +1,13 @@
 import { type BaseConfig, consumerGroupId } from "./config.ts";
-import { type EventHandlers, type RetryPolicy, type RunningConsumer, runConsumer } from "./kafka/consumer.ts";
+import {
+  type ConsumerRetry,
+  consumerRetryOf,
+  type EventHandlers,
+  type FailureHooks,
+  type RunningConsumer,
+  runConsumer,
+} from "./kafka/consumer.ts";
+import { deadLetterCollection, deadLetterLedger } from "./kafka/dead-letters.ts";
 import type { Logger } from "./logger.ts";
 import { ensureIndexes, type IndexPlan } from "./mongo/client.ts";
 import { opsRoutes, serveOps } from "./ops/health.ts";
@@ -10,10 +18,18 @@ export interface WorkerOptions {
   name: string;
   config: BaseConfig;
   indexes?: IndexPlan;
-  /** Builds the handlers once the platform is connected (they need its publisher and database). */
-  handlers: (platform: Platform) => EventHandlers | Promise<EventHandlers>;
+  /**
+   * Builds the handlers, and the hooks that end an install the service cannot advance, once the
+   * platform is connected (they need its publisher and database).
+   */
+  handlers: (
+    platform: Platform,
+  ) =>
+    | EventHandlers
+    | { handlers: EventHandlers; hooks: FailureHooks }
+    | Promise<EventHandlers | { handlers: EventHandlers; hooks: FailureHooks }>;
   groupId?: string;
-  retry?: RetryPolicy;
+  retry?: ConsumerRetry;
   logger?: Logger;
   sessionTimeoutMs?: number;
 }
@@ -37,18 +53,23 @@ export interface RunningWorker {
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const platform = await connectPlatform(options.name, options.config, options.logger);
-  if (options.indexes) await ensureIndexes(platform.mongo.db, options.indexes);
+  await ensureIndexes(platform.mongo.db, { ...options.indexes, [deadLetterCollection]: [] });
+  const built = await options.handlers(platform);
+  const { handlers, hooks } = "handlers" in built ? built : { handlers: built, hooks: undefined };
   const consumer = await runConsumer({
     kafka: platform.kafka,
     codec: platform.codec,
     topic: options.config.INSTALL_EVENTS_TOPIC,
     dlqTopic: options.config.DLQ_TOPIC,
     groupId: options.groupId ?? consumerGroupId(options.config, options.name),
-    handlers: await options.handlers(platform),
+    handlers: handlers as EventHandlers,
+    ...(hooks ? { hooks } : {}),
+    deadLetters: deadLetterLedger(platform.mongo.db),
     logger: platform.logger,
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    retry: options.retry ?? consumerRetryOf(options.config),
+    sessionTimeoutMs: options.sessionTimeoutMs ?? options.config.KAFKA_SESSION_TIMEOUT_MS,
   });
+  platform.readinessChecks.consumer = consumerReadiness(consumer);
   const ops =
     options.config.OPS_PORT === undefined
       ? undefined
@@ -63,5 +84,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await ops?.close();
       await platform.close();
     },
+  };
+}
+
+/** Not ready while a handler waits for a dependency to come back (the message is held meanwhile). */
+export function consumerReadiness(consumer: RunningConsumer): () => Promise<void> {
+  return async () => {
+    const { waiting, reason } = consumer.health();
+    if (waiting > 0) throw new Error(`${waiting} message(s) waiting for a dependency: ${reason ?? "?"}`);
   };
 }

@@ -3,18 +3,29 @@ import { fileURLToPath } from "node:url";
 import { type IHeaders, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  connectMongo,
   createEventPublisher,
   createLogger,
+  deadLetterLedger,
   EventCodec,
+  type EventHandlers,
+  type EventPublisher,
   ensureTopics,
+  type FailureHooks,
   type InstallEventOf,
   installTopics,
+  type MongoConnection,
   PermanentError,
+  type RunningConsumer,
+  readTopicToEnd,
   runConsumer,
+  TransientError,
 } from "../src/index.ts";
 import { exampleEvents, isolatedConfig, uniqueId, waitFor } from "../src/testing/index.ts";
 
 const config = isolatedConfig("consumer");
+/** One partition: every tenant of these tests shares it, so ordering and lanes are really tested. */
+const singlePartition = `${config.INSTALL_EVENTS_TOPIC}.single`;
 const kafka = new Kafka({
   brokers: config.KAFKA_BROKERS,
   clientId: "consumer-test",
@@ -22,166 +33,278 @@ const kafka = new Kafka({
 });
 const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, config.INSTALL_EVENTS_TOPIC);
 const logger = createLogger("consumer-test", "silent");
-const fastRetry = { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
+const fastRetry = { deterministicAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
+let publisher: EventPublisher;
+let mongo: MongoConnection;
 
 beforeAll(async () => {
-  await ensureTopics(kafka, installTopics(config));
+  await ensureTopics(kafka, [
+    ...installTopics(config),
+    { topic: singlePartition, numPartitions: 1, replicationFactor: 1 },
+  ]);
   await codec.register();
+  publisher = await createEventPublisher({
+    kafka,
+    codec,
+    topic: config.INSTALL_EVENTS_TOPIC,
+    source: "test",
+  });
+  mongo = await connectMongo(config.MONGO_URL, config.MONGO_DB);
+});
+
+afterAll(async () => {
+  await publisher?.disconnect();
+  await mongo?.db.dropDatabase();
+  await mongo?.close();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin
+    .deleteTopics({ topics: [config.INSTALL_EVENTS_TOPIC, config.DLQ_TOPIC, singlePartition] })
+    .catch(() => {});
+  await admin.disconnect();
 });
 
 function started(tenantId: string, total: number): InstallEventOf<"ImportStarted"> {
   return { ...exampleEvents({ installId: uniqueId("mkt-install"), tenantId }).ImportStarted, total };
 }
 
-async function readDlq(tenantId: string, count: number) {
-  const seen: { key: string; value: Buffer | null; headers: IHeaders }[] = [];
-  const consumer = kafka.consumer({ groupId: uniqueId("dlq-reader") });
-  await consumer.connect();
-  await consumer.subscribe({ topic: config.DLQ_TOPIC, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      if (message.key?.toString() === tenantId)
-        seen.push({ key: tenantId, value: message.value, headers: message.headers ?? {} });
-    },
+function consume(
+  handlers: EventHandlers,
+  extra: { groupId?: string; hooks?: FailureHooks; topic?: string; ledger?: boolean } = {},
+): Promise<RunningConsumer> {
+  return runConsumer({
+    kafka,
+    codec,
+    logger,
+    groupId: extra.groupId ?? uniqueId("group"),
+    topic: extra.topic ?? config.INSTALL_EVENTS_TOPIC,
+    dlqTopic: config.DLQ_TOPIC,
+    retry: fastRetry,
+    handlers,
+    ...(extra.hooks ? { hooks: extra.hooks } : {}),
+    ...(extra.ledger ? { deadLetters: deadLetterLedger(mongo.db) } : {}),
   });
-  await waitFor(() => seen.length >= count, { what: "DLQ messages" });
-  await consumer.disconnect();
+}
+
+/** Every DLQ message keyed by `tenantId`, once at least `atLeast` are there: the DLQ read to its end. */
+async function deadLettersOf(tenantId: string, atLeast: number) {
+  let seen: { value: Buffer | null; headers: IHeaders }[] = [];
+  await waitFor(
+    async () => {
+      seen = [];
+      await readTopicToEnd(kafka, config.DLQ_TOPIC, ({ message }) => {
+        if (message.key?.toString() === tenantId)
+          seen.push({ value: message.value, headers: message.headers ?? {} });
+      });
+      return seen.length >= atLeast;
+    },
+    { what: "DLQ messages" },
+  );
   return seen;
 }
 
-describe("consumer runner", () => {
-  it("sends an undecodable message to the DLQ with the error, group and attempts, and goes on", async () => {
+const header = (headers: IHeaders, name: string) => headers[name]?.toString();
+
+describe("consumer runner: decode or dead-letter", () => {
+  it("sends an undecodable message to the DLQ once, with the error, group and source, and goes on", async () => {
     const tenantId = uniqueId("tenant");
     const groupId = uniqueId("group");
     const handled: number[] = [];
-    const publisher = await createEventPublisher({
-      kafka,
-      codec,
-      topic: config.INSTALL_EVENTS_TOPIC,
-      source: "test",
-    });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
       topic: config.INSTALL_EVENTS_TOPIC,
-      messages: [{ key: tenantId, value: "not wire format", headers: { ce_type: "ImportStarted" } }],
+      messages: [{ key: tenantId, value: "not wire format", headers: { ce_type: "NoSuchType" } }],
     });
+    await producer.disconnect();
     await publisher.publish(started(tenantId, 7));
-
-    const running = await runConsumer({
-      kafka,
-      codec,
-      logger,
-      groupId,
-      topic: config.INSTALL_EVENTS_TOPIC,
-      dlqTopic: config.DLQ_TOPIC,
-      retry: fastRetry,
-      handlers: {
-        ImportStarted: async (event) => {
-          if (event.tenantId === tenantId) handled.push(event.total);
-        },
+    const handlers: EventHandlers = {
+      ImportStarted: async (event) => {
+        if (event.tenantId === tenantId) handled.push(event.total);
       },
-    });
+    };
+    const running = await consume(handlers, { groupId, ledger: true });
     await waitFor(() => handled.includes(7), { what: "the next message handled" });
     await running.stop();
-    await producer.disconnect();
-    await publisher.disconnect();
 
-    const [dead] = await readDlq(tenantId, 1);
+    // Delivered again (the group starts over): dead-lettered once all the same.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.resetOffsets({ groupId, topic: config.INSTALL_EVENTS_TOPIC, earliest: true });
+    await admin.disconnect();
+    const again = await consume(handlers, { groupId, ledger: true });
+    await waitFor(() => handled.filter((total) => total === 7).length === 2, { what: "the replay" });
+    await again.stop();
+
+    const letters = await deadLettersOf(tenantId, 1);
+    expect(letters).toHaveLength(1);
+    const [dead] = letters;
     expect(dead!.value?.toString()).toBe("not wire format");
-    expect(dead!.headers.ce_type?.toString()).toBe("ImportStarted");
-    expect(dead!.headers.dlq_group?.toString()).toBe(groupId);
-    expect(dead!.headers.dlq_attempts?.toString()).toBe("1");
-    expect(dead!.headers.dlq_reason?.toString()).toBe("undecodable");
-    expect(dead!.headers.dlq_error?.toString()).toMatch(/magic byte|wire|encoded/i);
+    expect(header(dead!.headers, "ce_type")).toBe("NoSuchType");
+    expect(header(dead!.headers, "dlq_group")).toBe(groupId);
+    expect(header(dead!.headers, "dlq_reason")).toBe("undecodable");
+    expect(header(dead!.headers, "dlq_error")).toMatch(/magic byte|wire|encoded/i);
+    expect(header(dead!.headers, "dlq_id")).toMatch(new RegExp(`^${groupId}\\|`));
   });
 
-  it("retries a failing handler with backoff, then dead-letters it after the last attempt", async () => {
+  it("ends the install named by an undecodable record meant for this consumer, and not for other types", async () => {
+    const tenantId = uniqueId("tenant");
+    const meant = uniqueId("mkt-install");
+    const other = uniqueId("mkt-install");
+    const ended: string[] = [];
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: config.INSTALL_EVENTS_TOPIC,
+      messages: [
+        { key: tenantId, value: "\u0000garbage", headers: { ce_type: "ImportStarted", ce_subject: meant } },
+        { key: tenantId, value: "garbage", headers: { ce_type: "InstallSucceeded", ce_subject: other } },
+      ],
+    });
+    await producer.disconnect();
+    const marker = started(tenantId, 99);
+    await publisher.publish(marker);
+    let sawMarker = false;
+    const running = await consume(
+      {
+        ImportStarted: async (event) => {
+          if (event.installId === marker.installId) sawMarker = true;
+        },
+      },
+      {
+        hooks: { onUndecodable: async (record) => void ended.push(`${record.installId}:${record.tenantId}`) },
+      },
+    );
+    await waitFor(() => sawMarker, { what: "the marker" });
+    await running.stop();
+    expect(ended).toEqual([`${meant}:${tenantId}`]);
+  });
+});
+
+describe("consumer runner: failure classes", () => {
+  it("ends the install through the hook after a deterministic failure's last attempt, and goes on", async () => {
     const tenantId = uniqueId("tenant");
     const attempts: number[] = [];
-    const publisher = await createEventPublisher({
-      kafka,
-      codec,
-      topic: config.INSTALL_EVENTS_TOPIC,
-      source: "test",
-    });
+    const ended: { total: number; error: string }[] = [];
     await publisher.publish([started(tenantId, 1), started(tenantId, 2)]);
-    await publisher.disconnect();
     const handledAfter: number[] = [];
-    const running = await runConsumer({
-      kafka,
-      codec,
-      logger,
-      groupId: uniqueId("group"),
-      topic: config.INSTALL_EVENTS_TOPIC,
-      dlqTopic: config.DLQ_TOPIC,
-      retry: fastRetry,
-      handlers: {
+    const running = await consume(
+      {
         ImportStarted: async (event, context) => {
           if (event.tenantId !== tenantId) return;
           if (event.total === 1) {
             attempts.push(context.attempt);
-            throw new Error("store unavailable");
+            throw new Error('invalid key: "$where"');
           }
           handledAfter.push(event.total);
         },
       },
-    });
+      {
+        hooks: {
+          onDeterministicFailure: async (event, error) => {
+            if (event.type === "ImportStarted") ended.push({ total: event.total, error: String(error) });
+          },
+        },
+      },
+    );
     await waitFor(() => handledAfter.includes(2), { what: "the message after the failing one" });
     await running.stop();
     expect(attempts).toEqual([1, 2, 3]);
-    const [dead] = await readDlq(tenantId, 1);
-    expect(dead!.headers.dlq_attempts?.toString()).toBe("3");
-    expect(dead!.headers.dlq_reason?.toString()).toBe("retries-exhausted");
-    expect(dead!.headers.dlq_error?.toString()).toContain("store unavailable");
-    expect(await codec.decode(dead!.value!)).toMatchObject({ total: 1 });
+    expect(ended).toEqual([{ total: 1, error: expect.stringContaining("$where") }]);
   });
 
-  it("does not retry a PermanentError", async () => {
+  it("dead-letters a deterministic failure when no hook can end the install; a PermanentError is tried once", async () => {
     const tenantId = uniqueId("tenant");
     let calls = 0;
-    const publisher = await createEventPublisher({
-      kafka,
-      codec,
-      topic: config.INSTALL_EVENTS_TOPIC,
-      source: "test",
-    });
     await publisher.publish(started(tenantId, 3));
-    await publisher.disconnect();
-    const running = await runConsumer({
-      kafka,
-      codec,
-      logger,
-      groupId: uniqueId("group"),
-      topic: config.INSTALL_EVENTS_TOPIC,
-      dlqTopic: config.DLQ_TOPIC,
-      retry: fastRetry,
-      handlers: {
-        ImportStarted: async (event) => {
-          if (event.tenantId === tenantId) {
-            calls++;
-            throw new PermanentError("invalid artifact");
-          }
-        },
+    const running = await consume({
+      ImportStarted: async (event) => {
+        if (event.tenantId === tenantId) {
+          calls++;
+          throw new PermanentError("invalid artifact");
+        }
       },
     });
-    const [dead] = await readDlq(tenantId, 1);
+    const [dead] = await deadLettersOf(tenantId, 1);
     await running.stop();
     expect(calls).toBe(1);
-    expect(dead!.headers.dlq_reason?.toString()).toBe("permanent-error");
+    expect(header(dead!.headers, "dlq_reason")).toBe("permanent-error");
+    expect(await codec.decode(dead!.value!)).toMatchObject({ total: 3 });
+  });
+
+  it("waits out a transient failure for as long as it takes — not ready meanwhile, never dead-lettered", async () => {
+    const tenantId = uniqueId("tenant");
+    let dependencyUp = false;
+    let tries = 0;
+    const handled: number[] = [];
+    await publisher.publish([started(tenantId, 4), started(tenantId, 5)]);
+    const running = await consume(
+      {
+        ImportStarted: async (event) => {
+          if (event.tenantId !== tenantId) return;
+          if (event.total === 4 && !dependencyUp) {
+            tries++;
+            throw new TransientError("store unreachable");
+          }
+          handled.push(event.total);
+        },
+      },
+      {
+        hooks: {
+          onDeterministicFailure: async () => expect.unreachable("a transient failure ended the install"),
+        },
+      },
+    );
+    // Far more tries than a deterministic failure gets, and the next event of the tenant waits.
+    await waitFor(() => tries >= 10, { what: "ten tries" });
+    expect(running.health()).toMatchObject({
+      waiting: 1,
+      reason: expect.stringContaining("store unreachable"),
+    });
+    expect(handled).toEqual([]);
+    dependencyUp = true;
+    await waitFor(() => handled.length === 2, { what: "both events, in order" });
+    expect(handled).toEqual([4, 5]);
+    expect(running.health().waiting).toBe(0);
+    await running.stop();
+  });
+});
+
+describe("consumer runner: lanes and commits", () => {
+  it("keeps each key's events in order while other keys on the same partition go on", async () => {
+    const slow = uniqueId("tenant-slow");
+    const fast = uniqueId("tenant-fast");
+    const single = await createEventPublisher({ kafka, codec, topic: singlePartition, source: "test" });
+    await single.publish([started(slow, 1), started(slow, 2), started(fast, 1), started(fast, 2)]);
+    await single.disconnect();
+    const order: string[] = [];
+    let releaseSlow = () => {};
+    const slowHeld = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const running = await consume(
+      {
+        ImportStarted: async (event) => {
+          if (event.tenantId === slow && event.total === 1) await slowHeld;
+          if (event.tenantId === slow || event.tenantId === fast)
+            order.push(`${event.tenantId}:${event.total}`);
+        },
+      },
+      { topic: singlePartition },
+    );
+    // The fast tenant finishes while the slow one is held on its first event.
+    await waitFor(() => order.length === 2, { what: "the fast tenant" });
+    expect(order).toEqual([`${fast}:1`, `${fast}:2`]);
+    releaseSlow();
+    await waitFor(() => order.length === 4, { what: "the slow tenant" });
+    expect(order.slice(2)).toEqual([`${slow}:1`, `${slow}:2`]);
+    await running.stop();
   });
 
   it("delivers a message again after a consumer was killed before committing", async () => {
     const tenantId = uniqueId("tenant");
     const groupId = uniqueId("group");
-    const publisher = await createEventPublisher({
-      kafka,
-      codec,
-      topic: config.INSTALL_EVENTS_TOPIC,
-      source: "test",
-    });
     await publisher.publish(started(tenantId, 42));
-    await publisher.disconnect();
 
     const child = spawn(
       process.execPath,
@@ -230,19 +353,18 @@ describe("consumer runner", () => {
       },
     });
     await waitFor(() => again.length > 0, { what: "redelivery", timeoutMs: 60_000 });
+    await waitFor(
+      async () => {
+        const [after] = await admin.fetchOffsets({ groupId, topics: [config.INSTALL_EVENTS_TOPIC] });
+        return (
+          after!.partitions.find((p) => p.partition === seen.partition)!.offset ===
+          String(BigInt(seen.offset) + 1n)
+        );
+      },
+      { what: "the commit after the redelivered message" },
+    );
     await survivor.stop();
     expect(again).toEqual([{ total: 42, offset: seen.offset }]);
-    const [after] = await admin.fetchOffsets({ groupId, topics: [config.INSTALL_EVENTS_TOPIC] });
-    expect(after!.partitions.find((p) => p.partition === seen.partition)!.offset).toBe(
-      (BigInt(seen.offset) + 1n).toString(),
-    );
     await admin.disconnect();
   });
-});
-
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [config.INSTALL_EVENTS_TOPIC, config.DLQ_TOPIC] }).catch(() => {});
-  await admin.disconnect();
 });

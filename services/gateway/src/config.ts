@@ -30,6 +30,28 @@ export const gatewayConfigSchema = baseConfigSchema
       .min(1)
       .default(join(repositoryRoot, ".data", "keys")),
     MAX_BODY_BYTES: z.coerce.number().int().min(1).default(65_536),
+    /**
+     * The longest an install request may take before it is answered 503 (nothing started). Accepting
+     * is one database write; Kafka is not waited for (the outbox relay publishes). At most 5 s.
+     */
+    ACCEPT_TIMEOUT_MS: z.coerce.number().int().min(100).max(5_000).default(4_000),
+    /** How often the outbox is swept for accepted installs nobody published. */
+    OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+    /** Age of an unpublished accepted install before the sweep publishes it; above ACCEPT_TIMEOUT_MS. */
+    OUTBOX_RELAY_GRACE_MS: z.coerce.number().int().min(1_000).default(30_000),
+    /** Installs of one tenant not yet finished; more are answered 429 (OWASP API4). 0: no limit. */
+    MAX_INSTALLS_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(0).default(100),
+    /** Install requests one caller (`sub`) may make per minute, per gateway instance; 0: no limit. */
+    INSTALL_REQUESTS_PER_CALLER_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    /**
+     * Seconds per artifact the estimate assumes until an install has finished here (after that it is
+     * the live median). Calibrated on a 2-core machine with `pnpm bench` (docs/performance.md).
+     */
+    ESTIMATE_SECONDS_PER_ARTIFACT: z.coerce.number().positive().default(0.2),
+  })
+  .refine((config) => config.OUTBOX_RELAY_GRACE_MS > config.ACCEPT_TIMEOUT_MS, {
+    message: "must be longer than ACCEPT_TIMEOUT_MS, or the relay could publish an install answered 503",
+    path: ["OUTBOX_RELAY_GRACE_MS"],
   })
   .refine(
     (config) =>

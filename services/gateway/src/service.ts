@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import {
   connectPlatform,
+  consumerReadiness,
   ensureIndexes,
   type Logger,
   type Platform,
@@ -13,10 +14,13 @@ import { cachedFor } from "./data-access/cached.ts";
 import { catalogReads } from "./data-access/catalog-reads.ts";
 import { idempotencyIndexes, idempotencyStore } from "./data-access/idempotency-store.ts";
 import { importReads } from "./data-access/import-reads.ts";
+import { installOutbox, installOutboxIndexes } from "./data-access/install-outbox.ts";
 import { installStatusIndexes, installStatusStore } from "./data-access/install-status-store.ts";
 import { notificationStore } from "./data-access/notification-store.ts";
+import { idempotencyWindowMs } from "./domain/idempotency.ts";
 import { createApp } from "./entry-points/http/app.ts";
 import type { InstallAccepted } from "./entry-points/http/schemas.ts";
+import { type OutboxRelay, startOutboxRelay } from "./entry-points/outbox-relay.ts";
 import { startProjector } from "./entry-points/projector.ts";
 
 export interface GatewayOptions {
@@ -30,6 +34,7 @@ export interface RunningGateway {
   port: number;
   platform: Platform;
   projector: RunningConsumer;
+  relay: OutboxRelay;
   /** Stops answering, stops the projector (in-flight event finishes and commits), disconnects. */
   stop(): Promise<void>;
 }
@@ -49,19 +54,42 @@ export async function startGateway(
     ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
   });
   const { db } = platform.mongo;
-  await ensureIndexes(db, { ...installStatusIndexes(), ...idempotencyIndexes });
+  await ensureIndexes(db, { ...installStatusIndexes(), ...idempotencyIndexes, ...installOutboxIndexes });
   const statuses = installStatusStore(db);
   // The estimate looks at the last 50 completed installs; a sorted scan per request is too costly
   // on a large install_status (and on FerretDB), and a 30-second-old history estimates just as well.
   const recentCompletions = cachedFor(30_000, () => statuses.recentlySucceeded(50));
+  const outbox = installOutbox(db);
+  const relay = startOutboxRelay({
+    publisher: platform.publisher,
+    outbox,
+    logger: platform.logger.child({ component: "outbox" }),
+    settings: {
+      sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
+      graceMs: config.OUTBOX_RELAY_GRACE_MS,
+      maxRetryDelayMs: 5_000,
+    },
+  });
+  const idempotency = idempotencyStore<InstallAccepted>(db);
+  const pruning = pruneEvery(60_000, async () => {
+    await idempotency.prune(new Date(Date.now() - idempotencyWindowMs));
+    // Published a day ago: the projection has had them for long.
+    await outbox.prune(new Date(Date.now() - 24 * 60 * 60 * 1000));
+  });
   const app = createApp({
     config,
+    settings: {
+      acceptTimeoutMs: config.ACCEPT_TIMEOUT_MS,
+      maxInFlightPerTenant: config.MAX_INSTALLS_IN_FLIGHT_PER_TENANT,
+      estimateSecondsPerArtifact: config.ESTIMATE_SECONDS_PER_ARTIFACT,
+    },
     logger: platform.logger,
     verifyToken: await createTokenVerifier(config, platform.logger),
-    publisher: platform.publisher,
     statuses,
     recentCompletions,
-    idempotency: idempotencyStore<InstallAccepted>(db),
+    idempotency,
+    outbox,
+    relay,
     catalog: catalogReads(db),
     imports: importReads(db),
     notifications: notificationStore(db),
@@ -69,6 +97,7 @@ export async function startGateway(
     now: () => new Date(),
   });
   const projector = await startProjector({ platform, config, store: statuses });
+  platform.readinessChecks.projector = consumerReadiness(projector);
   const server = await new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
     const running = serve(
       { fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT },
@@ -86,10 +115,21 @@ export async function startGateway(
     port: server.port,
     platform,
     projector,
+    relay,
     async stop() {
       await server.close();
+      clearInterval(pruning);
+      // Accepted installs go out before the publisher closes; any left are the next gateway's.
+      await relay.stop();
       await projector.stop();
       await platform.close();
     },
   };
+}
+
+/** Runs `work` every `intervalMs` in the background; failures are retried next time. */
+function pruneEvery(intervalMs: number, work: () => Promise<unknown>): NodeJS.Timeout {
+  const timer = setInterval(() => void work().catch(() => {}), intervalMs);
+  timer.unref();
+  return timer;
 }

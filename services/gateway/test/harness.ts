@@ -2,8 +2,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, parseConfig } from "@installhub/shared";
+import { connectMongo, createLogger, parseConfig } from "@installhub/shared";
 import {
+  configEnvironment,
   type EventBus,
   type ExampleMarketplace,
   isolatedConfig,
@@ -48,16 +49,14 @@ export async function startTestGateway(
   options: { socketFactory?: ISocketFactory; env?: Record<string, string>; silent?: boolean } = {},
 ): Promise<TestGateway> {
   const keysDir = await mkdtemp(join(tmpdir(), "installhub-gateway-keys-"));
-  const config: GatewayConfig = {
-    ...parseConfig(gatewayConfigSchema, {
-      ...process.env,
-      GATEWAY_PORT: "0",
-      DEV_KEYS_DIR: keysDir,
-      MAX_BODY_BYTES: "4096",
-      ...options.env,
-    }),
-    ...isolatedConfig(prefix),
-  };
+  const config: GatewayConfig = parseConfig(gatewayConfigSchema, {
+    ...process.env,
+    ...configEnvironment(isolatedConfig(prefix)),
+    GATEWAY_PORT: "0",
+    DEV_KEYS_DIR: keysDir,
+    MAX_BODY_BYTES: "4096",
+    ...options.env,
+  });
   const gateway = await startGateway(config, {
     ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
     ...(options.silent ? { logger: createLogger("gateway", "silent") } : {}),
@@ -103,8 +102,12 @@ export async function startTestGateway(
     },
     async close() {
       await bus.close();
-      await gateway.platform.mongo.db.dropDatabase();
+      // Stopped first: dropping a database under a live connection's queries crashes FerretDB 1.24
+      // (SIGBUS in SQLite's WAL index), and the gateway's relay and projector query it all the time.
       await gateway.stop();
+      const admin = await connectMongo(config.MONGO_URL, config.MONGO_DB);
+      await admin.db.dropDatabase();
+      await admin.close();
       await marketplace.close();
       await rm(keysDir, { recursive: true, force: true });
     },

@@ -13,7 +13,10 @@ export const installerConfigSchema = baseConfigSchema.extend({
   DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Pause after each artifact write, to spread a large import's load on the tenant store. */
   INSTALL_ARTIFACT_THROTTLE_MS: z.coerce.number().int().min(0).default(0),
-  /** How long the consumer group waits for a silent installer before handing its partitions on. */
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  /**
+   * How often a running import records the artifacts it applied and publishes them ("3 of 5
+   * installed"). A shorter import records everything once, at its end: fewer writes per install.
+   */
+  INSTALL_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
 });
 export type InstallerConfig = z.infer<typeof installerConfigSchema>;

@@ -1,16 +1,11 @@
-import {
-  defaultRetryPolicy,
-  downloadArchive,
-  type Logger,
-  type RunningWorker,
-  startWorker,
-} from "@installhub/shared";
+import { downloadArchive, type Logger, type RunningWorker, startWorker } from "@installhub/shared";
 import type { InstallerConfig } from "./config.ts";
 import { installerIndexes } from "./data-access/collections.ts";
 import { importJournalStore } from "./data-access/import-journal.ts";
 import { importRecordStore } from "./data-access/import-records.ts";
 import { installRequestStore } from "./data-access/install-requests.ts";
 import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
+import type { InstallerDeps } from "./entry-points/deps.ts";
 import { installerHandlers } from "./entry-points/handlers.ts";
 
 /**
@@ -21,40 +16,47 @@ import { installerHandlers } from "./entry-points/handlers.ts";
  * const worker = await startInstaller(loadConfig(installerConfigSchema));
  * stopOnSignals(worker.platform.logger, worker.stop);
  */
-export function startInstaller(config: InstallerConfig, logger?: Logger): Promise<RunningWorker> {
+export function startInstaller(
+  config: InstallerConfig,
+  logger?: Logger,
+  options: {
+    /** Replaces parts of what the handlers work with; tests use it to make a store fail on purpose. */
+    adapt?: (deps: InstallerDeps) => InstallerDeps;
+  } = {},
+): Promise<RunningWorker> {
   return startWorker({
     name: "installer",
     config,
     logger,
     indexes: installerIndexes,
-    retry: defaultRetryPolicy,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     handlers: ({ mongo: { db }, publisher }) =>
-      installerHandlers({
-        requests: installRequestStore(db),
-        journals: importJournalStore(db),
-        artifacts: tenantArtifactStore(db),
-        records: importRecordStore(db),
-        publisher,
-        fetchArchive: (path) =>
-          downloadArchive({
-            baseUrl: config.PUBLICHUB_CDN_URL,
-            path,
-            maxBytes: config.DOWNLOAD_MAX_BYTES,
-            timeoutMs: config.DOWNLOAD_TIMEOUT_MS,
-          }),
-        settings: {
-          // The scanner applied its limits to these very bytes (the digests match); these only bound the
-          // installer's memory. Deflate cannot pass ~1032:1, so the ratio never refuses what the byte cap allows.
-          archiveLimits: {
-            maxEntries: 1_000_000,
-            maxUnpackedBytes: config.DOWNLOAD_MAX_BYTES * 8,
-            maxCompressionRatio: 1_100,
+      installerHandlers(
+        (options.adapt ?? ((deps) => deps))({
+          requests: installRequestStore(db),
+          journals: importJournalStore(db),
+          artifacts: tenantArtifactStore(db),
+          records: importRecordStore(db),
+          publisher,
+          fetchArchive: (path) =>
+            downloadArchive({
+              baseUrl: config.PUBLICHUB_CDN_URL,
+              path,
+              maxBytes: config.DOWNLOAD_MAX_BYTES,
+              timeoutMs: config.DOWNLOAD_TIMEOUT_MS,
+            }),
+          settings: {
+            // The scanner applied its limits to these very bytes (the digests match); these only bound the
+            // installer's memory. Deflate cannot pass ~1032:1, so the ratio never refuses what the byte cap allows.
+            archiveLimits: {
+              maxEntries: 1_000_000,
+              maxUnpackedBytes: config.DOWNLOAD_MAX_BYTES * 8,
+              maxCompressionRatio: 1_100,
+            },
+            throttleMs: config.INSTALL_ARTIFACT_THROTTLE_MS,
+            progressIntervalMs: config.INSTALL_PROGRESS_INTERVAL_MS,
           },
-          throttleMs: config.INSTALL_ARTIFACT_THROTTLE_MS,
-          handlerAttempts: defaultRetryPolicy.attempts,
-        },
-        now: () => new Date().toISOString(),
-      }),
+          now: () => new Date().toISOString(),
+        }),
+      ),
   });
 }

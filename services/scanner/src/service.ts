@@ -4,7 +4,7 @@ import type { ScannerConfig } from "./config.ts";
 import { scanVerdictIndexes, scanVerdictsOf } from "./data-access/scan-verdicts.ts";
 import { defaultContentRules } from "./domain/content-rules.ts";
 import type { ScanPolicy } from "./domain/scan.ts";
-import { onInstallRequested } from "./entry-points/install-requested.ts";
+import { failScan, failUnreadableRequest, onInstallRequested } from "./entry-points/install-requested.ts";
 
 /** The scan policy a configuration asks for: archive limits, content rules, allowed hosts, signatures. */
 export function scanPolicyOf(config: ScannerConfig): ScanPolicy {
@@ -34,20 +34,26 @@ export function startScanner(config: ScannerConfig, logger?: Logger): Promise<Ru
     config,
     logger,
     indexes: scanVerdictIndexes,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     handlers: (platform) => {
       const clamd: ClamdClient | undefined = config.CLAMD_URL
         ? clamdClient({ url: config.CLAMD_URL, timeoutMs: config.CLAMD_TIMEOUT_MS })
         : undefined;
       if (clamd) platform.readinessChecks.clamd = clamd.ping;
+      const deps = {
+        config,
+        policy: scanPolicyOf(config),
+        verdicts: scanVerdictsOf(platform.mongo.db),
+        publisher: platform.publisher,
+        clamd,
+      };
       return {
-        InstallRequested: onInstallRequested({
-          config,
-          policy: scanPolicyOf(config),
-          verdicts: scanVerdictsOf(platform.mongo.db),
-          publisher: platform.publisher,
-          clamd,
-        }),
+        handlers: { InstallRequested: onInstallRequested(deps) },
+        hooks: {
+          onDeterministicFailure: async (event, error, context) => {
+            if (event.type === "InstallRequested") await failScan(deps, event, error, context.logger);
+          },
+          onUndecodable: (record, logger) => failUnreadableRequest(deps, record, logger),
+        },
       };
     },
   });

@@ -3,16 +3,18 @@ import { join } from "node:path";
 import { examplesRoot } from "@installhub/shared";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clamavFindings } from "../src/clamav/clamav-findings.ts";
-import { clamdClient } from "../src/clamav/clamd-client.ts";
-import { clamdUrl, startClamd } from "./clamd.ts";
+import { type ClamdClient, clamdClient } from "../src/clamav/clamd-client.ts";
+import { startClamd } from "./clamd.ts";
 
 describe("clamd over INSTREAM (infra/clamd.sh)", () => {
-  const clamd = clamdClient({ url: clamdUrl, timeoutMs: 30_000 });
+  let clamd: ClamdClient;
   const eicarFile = readFileSync(
     join(examplesRoot, "packages/shady-toolkit/1.0.0/artifacts/cleanup-helper.txt"),
   );
 
-  beforeAll(startClamd, 300_000);
+  beforeAll(async () => {
+    clamd = clamdClient({ url: await startClamd(), timeoutMs: 30_000 });
+  }, 300_000);
 
   it("answers PING, passes clean bytes and detects EICAR, also across several stream chunks", async () => {
     await clamd.ping();

@@ -2,14 +2,14 @@ import type { RunningWorker } from "@installhub/shared";
 import { uniqueId } from "@installhub/shared/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startScanner } from "../src/service.ts";
-import { clamdUrl, startClamd } from "./clamd.ts";
+import { startClamd } from "./clamd.ts";
 import { type Harness, ofType, requestFor, startHarness, waitForOutcome } from "./harness.ts";
 
 let harness: Harness;
 let scanner: RunningWorker;
 
 beforeAll(async () => {
-  await startClamd();
+  const clamdUrl = await startClamd();
   harness = await startHarness("scanner-clamav", { CLAMD_URL: clamdUrl, OPS_PORT: "0" });
   scanner = await startScanner(harness.config);
 }, 300_000);

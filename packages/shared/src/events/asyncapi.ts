@@ -12,7 +12,11 @@ function cloudEventHeaders(type?: InstallEventType) {
     required: ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type"],
     properties: {
       ce_specversion: { type: "string", const: "1.0" },
-      ce_id: { type: "string", description: "Unique event id (UUID)." },
+      ce_id: {
+        type: "string",
+        description:
+          "Event id (UUID derived from the event's content): the same event published twice carries the same id, so subscribers can dedupe by it.",
+      },
       ce_type: {
         type: "string",
         ...(type ? { const: type } : { enum: installEventTypes }),

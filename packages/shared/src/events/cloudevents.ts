@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { IHeaders } from "kafkajs";
 import type { InstallEvent } from "./contracts.ts";
 
@@ -14,10 +14,23 @@ export interface CloudEventAttributes {
 
 export const eventContentType = "application/json";
 
+/**
+ * The event's id, derived from its content (a name-based UUID, RFC 9562 §5.5 style, over SHA-256):
+ * the same event published twice — an outbox relay after a crash, a journal republishing what it
+ * already sent — carries the same `ce_id`, so a subscriber that dedupes by id sees one event.
+ */
+export function eventIdOf(event: InstallEvent): string {
+  const hex = createHash("sha256")
+    .update(`${event.type}\n${JSON.stringify(event)}`)
+    .digest("hex");
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 export function cloudEventHeaders(event: InstallEvent, source: string, traceparent?: string): IHeaders {
   const headers: IHeaders = {
     ce_specversion: "1.0",
-    ce_id: randomUUID(),
+    ce_id: eventIdOf(event),
     ce_type: event.type,
     ce_source: source,
     ce_time: event.occurredAt,

@@ -17,6 +17,8 @@ export const errorStatus = {
   IdempotencyKeyReused: 422,
   IdempotencyKeyInFlight: 409,
   PayloadTooLarge: 413,
+  TooManyInstallsInFlight: 429,
+  RateLimited: 429,
   UnsupportedMediaType: 415,
   ServiceUnavailable: 503,
   InternalError: 500,
@@ -53,7 +55,12 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
   return errorStatus[code];
 }
 
-/** The one place an error becomes an HTTP response. */
+/**
+ * The one place an error becomes an HTTP response. A 429 or 503 whose details say when to come back
+ * (`retryAfterSeconds`) carries it as `Retry-After` (RFC 9110 §10.2.3).
+ */
 export function errorResponse(c: Context, error: AppError): Response {
+  const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof retryAfter === "number") c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
   return c.json(error.toBody(), httpStatusOf(error.code));
 }

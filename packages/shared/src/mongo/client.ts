@@ -1,4 +1,12 @@
-import { type Db, type IndexDescription, MongoClient } from "mongodb";
+import {
+  type Collection,
+  type Db,
+  type Document,
+  type IndexDescription,
+  MongoBulkWriteError,
+  MongoClient,
+  type OptionalUnlessRequiredId,
+} from "mongodb";
 
 export interface MongoConnection {
   client: MongoClient;
@@ -11,7 +19,14 @@ export interface MongoConnection {
  * const { db, close } = await connectMongo(config.MONGO_URL, config.MONGO_DB);
  */
 export async function connectMongo(url: string, dbName: string): Promise<MongoConnection> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true });
+  // Bounded waits: a frozen or unreachable server fails an operation within seconds (a transient
+  // failure the caller waits out) instead of holding it forever without a word.
+  const client = new MongoClient(url, {
+    serverSelectionTimeoutMS: 5000,
+    connectTimeoutMS: 5000,
+    socketTimeoutMS: 20_000,
+    retryWrites: true,
+  });
   await client.connect();
   return { client, db: client.db(dbName), close: () => client.close() };
 }
@@ -20,16 +35,56 @@ export async function connectMongo(url: string, dbName: string): Promise<MongoCo
 export type IndexPlan = Record<string, IndexDescription[]>;
 
 /**
- * Creates the indexes of a plan. Creating an index that already exists with the same options is a
- * no-op in MongoDB and FerretDB, so running it at every start (and twice) is harmless. One index per
- * command: FerretDB 1.24 closes the connection when one createIndexes names several existing indexes.
+ * Creates the indexes of a plan that are not there yet (by name). Creating an index that already
+ * exists with the same options is a no-op in MongoDB and FerretDB, so two services starting at once
+ * are harmless. One index per command: FerretDB 1.24 closes the connection when one createIndexes
+ * names several existing indexes.
  */
 export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
   for (const [collection, indexes] of Object.entries(plan)) {
-    for (const index of indexes) await db.collection(collection).createIndexes([index]);
+    // Only what is missing: on FerretDB even a no-op createIndexes queues behind the writes of a busy
+    // database, which made a restarting service wait tens of seconds; listing indexes is a read.
+    const existing = new Set(
+      await db
+        .collection(collection)
+        .listIndexes()
+        .toArray()
+        .then((found) => found.map((index) => index.name as string))
+        .catch(() => [] as string[]), // a collection that does not exist yet has no indexes
+    );
+    for (const index of indexes) {
+      if (!index.name || !existing.has(index.name)) await db.collection(collection).createIndexes([index]);
+    }
   }
 }
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: number } | undefined)?.code === 11000;
+}
+
+/**
+ * Inserts documents whose _id is deterministic, leaving any that exist as they are: a replay of the
+ * same step adds nothing. Returns how many were new. (Plain inserts rather than `$setOnInsert`
+ * upserts, which FerretDB 1.24 stores without their top-level null fields.) The one way InstallHub
+ * writes "this, unless it is there already".
+ *
+ * @example
+ * await insertIfAbsent(auditLogOf(db), entries); // entries' _id: `${importId}:${seq}`
+ */
+export async function insertIfAbsent<T extends Document>(
+  collection: Collection<T>,
+  documents: OptionalUnlessRequiredId<T>[],
+): Promise<number> {
+  if (documents.length === 0) return 0;
+  try {
+    const { insertedCount } = await collection.insertMany(documents, { ordered: false });
+    return insertedCount;
+  } catch (error) {
+    const duplicatesOnly =
+      (error instanceof MongoBulkWriteError &&
+        [error.writeErrors].flat().every((writeError) => writeError.code === 11000)) ||
+      isDuplicateKeyError(error);
+    if (!duplicatesOnly) throw error;
+    return (error as MongoBulkWriteError).insertedCount ?? 0;
+  }
 }

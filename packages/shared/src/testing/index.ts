@@ -80,3 +80,4 @@ export function configEnvironment(config: BaseConfig): Record<string, string> {
     LOG_LEVEL: config.LOG_LEVEL,
   };
 }
+export * from "./tcp-proxy.ts";

@@ -23,6 +23,11 @@ export const installStatusIndexes = (collection = installStatusCollection): Inde
 export interface InstallStatusStore {
   /** Folds one event into its install's document; safe to call twice and from several processes. */
   apply(event: InstallEvent): Promise<InstallState>;
+  /**
+   * Folds many events (a fetched batch) into their installs' documents: one read for all of them and
+   * one write per install that changed, instead of a read and a write per event.
+   */
+  applyMany(events: readonly InstallEvent[]): Promise<void>;
   find(installId: string): Promise<InstallState | undefined>;
   listForTenant(query: {
     tenantId: string;
@@ -31,6 +36,8 @@ export interface InstallStatusStore {
     limit: number;
   }): Promise<InstallState[]>;
   recentlySucceeded(limit: number): Promise<CompletedInstall[]>;
+  /** Installs of a tenant not yet finished, counted up to `limit`. */
+  inFlight(tenantId: string, limit: number): Promise<number>;
 }
 
 function stateOf(document: InstallStatusDocument): InstallState {
@@ -45,7 +52,7 @@ function stateOf(document: InstallStatusDocument): InstallState {
  */
 export function installStatusStore(db: Db, collectionName = installStatusCollection): InstallStatusStore {
   const collection: Collection<InstallStatusDocument> = db.collection(collectionName);
-  return {
+  const store: InstallStatusStore = {
     async apply(event) {
       for (;;) {
         const current = await collection.findOne({ _id: event.installId });
@@ -66,6 +73,40 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
           { $set: { ...next, revision: current.revision + 1 } },
         );
         if (matchedCount === 1) return next;
+      }
+    },
+
+    async applyMany(events) {
+      if (events.length === 0) return;
+      const byInstall = new Map<string, InstallEvent[]>();
+      for (const event of events) {
+        const list = byInstall.get(event.installId);
+        if (list) list.push(event);
+        else byInstall.set(event.installId, [event]);
+      }
+      const stored = await collection.find({ _id: { $in: [...byInstall.keys()] } }).toArray();
+      const current = new Map(stored.map((document) => [document._id, document]));
+      for (const [installId, installEvents] of byInstall) {
+        const document = current.get(installId);
+        const previous = document ? stateOf(document) : undefined;
+        const next = installEvents.reduce<InstallState | undefined>(reduceInstallStatus, previous)!;
+        if (!stateChanged(previous, next)) continue;
+        const written = document
+          ? (
+              await collection.updateOne(
+                { _id: installId, revision: document.revision },
+                { $set: { ...next, revision: document.revision + 1 } },
+              )
+            ).matchedCount === 1
+          : await collection.insertOne({ _id: installId, revision: 1, ...next }).then(
+              () => true,
+              (error: unknown) => {
+                if (isDuplicateKeyError(error)) return false;
+                throw error;
+              },
+            );
+        // Someone else wrote this install meanwhile: fold its events one by one, compare-and-set each.
+        if (!written) for (const event of installEvents) await store.apply(event);
       }
     },
 
@@ -90,6 +131,8 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
       return documents.map(stateOf);
     },
 
+    inFlight: (tenantId, limit) => collection.countDocuments({ tenantId, status: "InProgress" }, { limit }),
+
     async recentlySucceeded(limit) {
       const documents = await collection
         .find({ status: "Success", "success.dryRun": false })
@@ -108,4 +151,5 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
       }));
     },
   };
+  return store;
 }

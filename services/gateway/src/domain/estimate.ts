@@ -1,6 +1,3 @@
-/** Seconds per artifact assumed when no install has completed yet: 5 artifacts → the spec's 15 s. */
-export const defaultSecondsPerArtifact = 3;
-
 export interface CompletedInstall {
   requestedAt: string;
   finishedAt: string;
@@ -8,14 +5,21 @@ export interface CompletedInstall {
 }
 
 /**
- * `estimatedSeconds` for a new install: the median seconds per artifact of recent completed installs
- * (requested → finished, divided by their artifact count) times this install's artifact count, rounded
- * up, at least 1. With no usable history, `defaultSecondsPerArtifact` per artifact.
+ * `estimatedSeconds` for a new install: seconds per artifact × this install's artifact count, rounded
+ * up to whole seconds, at least 1. Seconds per artifact are what this system measures — the median of
+ * (finished − requested) / artifacts over recently finished installs — and, before any install has
+ * finished, `defaultSecondsPerArtifact`, the value `pnpm bench` calibrated on a 2-core machine
+ * (ESTIMATE_SECONDS_PER_ARTIFACT). Installs without artifacts and impossible durations are ignored.
  *
  * @example
- * estimateSeconds(5, []) // 15
+ * estimateSeconds(5, [], 0.2) // 1 (a fresh system: 5 × 0.2 s)
+ * estimateSeconds(4, [{ requestedAt: "…:00Z", finishedAt: "…:10Z", artifactCount: 5 }], 0.2) // 8
  */
-export function estimateSeconds(artifactCount: number, recent: CompletedInstall[]): number {
+export function estimateSeconds(
+  artifactCount: number,
+  recent: CompletedInstall[],
+  defaultSecondsPerArtifact: number,
+): number {
   const perArtifact = recent
     .filter((install) => install.artifactCount > 0)
     .map(

@@ -1,5 +1,7 @@
 import {
   consumerGroupId,
+  consumerRetryOf,
+  deadLetterLedger,
   type EventHandlers,
   type InstallEvent,
   installEventTypes,
@@ -31,6 +33,10 @@ export function startProjector(options: {
     dlqTopic: options.config.DLQ_TOPIC,
     groupId: options.groupId ?? consumerGroupId(options.config, "gateway-projector"),
     handlers,
+    batchHandler: (events) => options.store.applyMany(events),
+    deadLetters: deadLetterLedger(options.platform.mongo.db),
+    retry: consumerRetryOf(options.config),
+    sessionTimeoutMs: options.config.KAFKA_SESSION_TIMEOUT_MS,
     logger: options.platform.logger.child({ component: "projector" }),
   });
 }

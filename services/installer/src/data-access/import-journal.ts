@@ -1,25 +1,16 @@
 import { isDuplicateKeyError } from "@installhub/shared";
-import type { Db, Filter, UpdateFilter } from "mongodb";
-import type { ImportFailure, ImportJournal } from "../domain/journal.ts";
+import type { Db, Filter } from "mongodb";
+import type { ImportJournal } from "../domain/journal.ts";
 import { installerCollections } from "./collections.ts";
 
 /**
- * The import journal. Every transition is conditional on the state it leaves (a step not yet applied,
- * no failure yet, no outcome yet), so running it twice after a crash records it once.
+ * The import journal's store. It decides nothing: every change is a pure transition of
+ * `domain/journal.ts`, written with compare-and-set on `revision` — if another writer (a second
+ * installer after a rebalance) changed the journal meanwhile, the transition is applied again to what
+ * is stored now. As transitions set each marker once, running one twice records it once.
  */
 export function importJournalStore(db: Db) {
   const journals = db.collection<ImportJournal>(installerCollections.journal);
-
-  const transition = async (
-    importId: string,
-    unless: Filter<ImportJournal>,
-    update: UpdateFilter<ImportJournal>,
-  ): Promise<ImportJournal> => {
-    const updated = await journals.findOneAndUpdate({ _id: importId, ...unless }, update, {
-      returnDocument: "after",
-    });
-    return updated ?? (await mustFind(importId));
-  };
 
   const mustFind = async (importId: string): Promise<ImportJournal> => {
     const journal = await journals.findOne({ _id: importId });
@@ -32,37 +23,38 @@ export function importJournalStore(db: Db) {
 
     /** Stores a new journal; if one exists already, that one is the truth and is returned. */
     async create(journal: ImportJournal): Promise<ImportJournal> {
+      const first = { ...journal, revision: 1 };
       try {
-        await journals.insertOne(journal);
-        return journal;
+        await journals.insertOne(first);
+        return first;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         return mustFind(journal._id);
       }
     },
 
-    markApplied: (importId: string, index: number, at: string) =>
-      transition(
-        importId,
-        { [`steps.${index - 1}.appliedAt`]: null },
-        { $set: { [`steps.${index - 1}.appliedAt`]: at } },
-      ),
-
-    markUndone: (importId: string, index: number, at: string) =>
-      transition(
-        importId,
-        { [`steps.${index - 1}.undoneAt`]: null },
-        { $set: { [`steps.${index - 1}.undoneAt`]: at } },
-      ),
-
-    recordFailure: (importId: string, failure: ImportFailure) =>
-      transition(importId, { failure: null }, { $set: { failure } }),
-
-    finish: (importId: string, outcome: NonNullable<ImportJournal["outcome"]>) =>
-      transition(importId, { outcome: null }, { $set: { outcome } }),
-
-    markPublished: (importId: string, count: number) =>
-      transition(importId, { eventsPublished: { $lt: count } }, { $set: { eventsPublished: count } }),
+    /**
+     * Writes `change(journal)` unless it changes nothing; returns the journal as stored afterwards.
+     * One round trip when nobody else wrote in between.
+     */
+    async transition(
+      journal: ImportJournal,
+      change: (current: ImportJournal) => ImportJournal,
+    ): Promise<ImportJournal> {
+      for (let current = journal; ; current = await mustFind(journal._id)) {
+        const next = change(current);
+        if (next === current) return current;
+        const revision = current.revision ?? 0;
+        // Journals written before revisions existed have none: the first change gives them one.
+        const unchanged: Filter<ImportJournal> =
+          current.revision === undefined
+            ? { _id: current._id, revision: { $exists: false } }
+            : { _id: current._id, revision };
+        const { _id, ...fields } = { ...next, revision: revision + 1 };
+        const { matchedCount } = await journals.updateOne(unchanged, { $set: fields });
+        if (matchedCount === 1) return { ...next, revision: revision + 1 };
+      }
+    },
   };
 }
 export type ImportJournalStore = ReturnType<typeof importJournalStore>;

@@ -73,19 +73,25 @@ export function tenantArtifactStore(db: Db) {
       }
     },
 
+    /** The tenant's current versionId at each of `keys` that holds an artifact. */
+    async versionsAt(tenantId: string, keys: string[]): Promise<Map<string, string>> {
+      const found = await artifacts
+        .find({ tenantId, key: { $in: keys } }, { projection: { key: 1, versionId: 1 } })
+        .toArray();
+      return new Map(found.map((artifact) => [artifact.key, artifact.versionId]));
+    },
+
     /**
      * Removes what the step created, or puts back exactly the document it overwrote. Only the step's
-     * own version is touched: done already, or replaced by another writer since, it is left as it is.
+     * own version is touched: done already, never applied, or replaced by another writer since, it is
+     * left as it is. True when this call changed the tenant.
      */
-    async undo(tenantId: string, step: PlanStep): Promise<void> {
-      if (!step.afterVersionId) return;
+    async undo(tenantId: string, step: PlanStep): Promise<boolean> {
+      if (!step.afterVersionId) return false;
       const mine = { tenantId, key: step.resultingKey, versionId: step.afterVersionId };
-      if (!step.before) {
-        await artifacts.deleteOne(mine);
-        return;
-      }
+      if (!step.before) return (await artifacts.deleteOne(mine)).deletedCount === 1;
       const { _id, ...before } = step.before;
-      await artifacts.replaceOne(mine, before);
+      return (await artifacts.replaceOne(mine, before)).matchedCount === 1;
     },
   };
 }

@@ -31,6 +31,8 @@ export interface ImportJournal {
   outcome: { status: "Succeeded" | "Failed"; completedAt: string } | null;
   /** How many of the events that follow from the journal are on the topic already. */
   eventsPublished: number;
+  /** Compare-and-set token of the journal's store: every change writes revision + 1. */
+  revision?: number;
 }
 
 export type InstallRequest = InstallEventOf<"InstallRequested">;
@@ -96,4 +98,77 @@ export function countsOf(journal: ImportJournal): { artifactsInstalled: number; 
     artifactsInstalled: steps.filter(writesTenant).length,
     conflictsResolved: steps.filter((step) => step.conflict && step.action !== "Fail").length,
   };
+}
+
+/*
+ * The journal's transitions. Each is pure and sets what it sets once: a marker already there keeps
+ * its first value (so events derived from it are identical however often a transition runs, e.g. by
+ * two installers during a rebalance), and a transition that changes nothing returns the journal itself.
+ */
+
+const withSteps = (journal: ImportJournal, change: (step: PlanStep) => PlanStep): ImportJournal => {
+  if (!journal.steps) return journal;
+  const steps = journal.steps.map(change);
+  return steps.every((step, i) => step === journal.steps![i]) ? journal : { ...journal, steps };
+};
+
+/** Marks steps applied at `at` (1-based indexes). */
+export function withApplied(journal: ImportJournal, indexes: readonly number[], at: string): ImportJournal {
+  const applied = new Set(indexes);
+  return withSteps(journal, (step) =>
+    applied.has(step.index) && step.appliedAt === null ? { ...step, appliedAt: at } : step,
+  );
+}
+
+/** Marks steps rolled back at `at`. */
+export function withUndone(journal: ImportJournal, indexes: readonly number[], at: string): ImportJournal {
+  const undone = new Set(indexes);
+  return withSteps(journal, (step) =>
+    undone.has(step.index) && step.undoneAt === null ? { ...step, undoneAt: at } : step,
+  );
+}
+
+/** Records why the import fails; the first failure is the one that counts. */
+export function withFailure(journal: ImportJournal, failure: ImportFailure): ImportJournal {
+  return journal.failure ? journal : { ...journal, failure };
+}
+
+/** Records the terminal outcome; the first one is final. */
+export function withOutcome(
+  journal: ImportJournal,
+  outcome: NonNullable<ImportJournal["outcome"]>,
+): ImportJournal {
+  return journal.outcome ? journal : { ...journal, outcome };
+}
+
+/** Records that the first `count` derived events are on the topic; the count never goes down. */
+export function withPublished(journal: ImportJournal, count: number): ImportJournal {
+  return count > journal.eventsPublished ? { ...journal, eventsPublished: count } : journal;
+}
+
+/** An import that has not reached its outcome yet: running, or left behind by a crash. */
+export function unfinished(journal: ImportJournal): boolean {
+  return journal.outcome === null;
+}
+
+/**
+ * Writing steps not recorded as applied whose artifact the tenant holds at exactly the version the
+ * step writes: applied by a run that stopped before recording it (versionIds are per import and
+ * step, so no other writer can have produced that version).
+ *
+ * @param currentVersions the tenant's versionId at each resulting key (absent: no artifact there)
+ */
+export function appliedButUnrecorded(
+  journal: ImportJournal,
+  currentVersions: ReadonlyMap<string, string>,
+): number[] {
+  return (journal.steps ?? [])
+    .filter(
+      (step) =>
+        step.appliedAt === null &&
+        writesTenant(step) &&
+        step.afterVersionId !== null &&
+        currentVersions.get(step.resultingKey) === step.afterVersionId,
+    )
+    .map((step) => step.index);
 }

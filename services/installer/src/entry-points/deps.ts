@@ -17,8 +17,8 @@ export interface InstallerDeps {
     /** For the one archive reader; the scanner already applied its own limits to these very bytes. */
     archiveLimits: ArchiveLimits;
     throttleMs: number;
-    /** The consumer's attempts per message: on the last one, a store error fails the import. */
-    handlerAttempts: number;
+    /** How often a running import records its progress and says so on the topic ("k of n"). */
+    progressIntervalMs: number;
   };
   now(): string;
 }

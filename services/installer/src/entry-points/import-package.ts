@@ -1,15 +1,29 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { DownloadError, type HandlerContext, type InstallEventOf, PermanentError } from "@installhub/shared";
+import {
+  classifyFailure,
+  DownloadError,
+  describeError,
+  type HandlerContext,
+  type InstallEventOf,
+  type Logger,
+  PermanentError,
+} from "@installhub/shared";
 import { StoreConflictError } from "../data-access/tenant-artifacts.ts";
 import { type PackageContents, readApprovedPackage } from "../domain/archive.ts";
 import {
+  appliedButUnrecorded,
   conflictFailure,
   type ImportFailure,
   type ImportJournal,
   type InstallRequest,
   newJournal,
-  nextStep,
   stepsToUndo,
+  unfinished,
+  withApplied,
+  withFailure,
+  withOutcome,
+  withPublished,
+  withUndone,
 } from "../domain/journal.ts";
 import { type PlanStep, planImport } from "../domain/plan.ts";
 import { auditEntriesOf, eventsOf, importRecordOf } from "../domain/projections.ts";
@@ -30,21 +44,100 @@ export async function importPackage(
   const request = await deps.requests.find(verdict.installId);
   if (!request) throw new PermanentError(`no InstallRequested was recorded for ${verdict.installId}`);
   let journal = await deps.journals.find(request.importId);
-  if (!journal || (!journal.failure && !journal.outcome)) {
+  if (!journal || (!journal.failure && unfinished(journal))) {
+    const resuming = journal !== null;
     const archive = await verifiedArchive(deps, request, verdict);
     journal ??= await deps.journals.create(await planOf(deps, request, verdict, archive));
-    journal = await recordAndEmit(deps, journal);
+    // A run that stopped (a crash, a rebalance) may have written artifacts it did not record yet.
+    if (resuming) journal = await recordWhatWasApplied(deps, journal);
     if (!journal.failure && !journal.dryRun) {
-      journal = await applyEachArtifact(deps, journal, archive, context);
+      journal = await applyEachArtifact(deps, journal, archive);
     }
   }
-  if (!journal.outcome) {
+  await finishImport(deps, journal, context.logger);
+}
+
+/**
+ * Ends an import that cannot be carried out — the store refused a write, the data is invalid, a bug —
+ * the way every failed import ends (DESIGN.md §8): the failure is recorded in the journal (one is
+ * started if there was none), what was applied is rolled back, and `InstallFailed` with the stable
+ * code `InternalError` reaches the caller, the status and the notification. When even the journal
+ * cannot be written, the failure event is published directly, saying honestly that nothing was
+ * rolled back.
+ */
+export async function failImport(
+  deps: InstallerDeps,
+  verdict: InstallEventOf<"SecurityScanCompleted">,
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
+  const failure: ImportFailure = {
+    error: "InternalError",
+    message: `The import could not be carried out: ${describeError(error).slice(0, 500)}`,
+    details: { reason: describeError(error).slice(0, 2000) },
+    at: deps.now(),
+  };
+  const request = await deps.requests.find(verdict.installId).catch(deterministicAs(null));
+  try {
+    if (!request) throw new PermanentError("no request on record to keep a journal for");
+    let journal =
+      (await deps.journals.find(request.importId)) ??
+      (await deps.journals.create(newJournal(request, verdict.archiveSha256, failure.at, null, failure)));
+    journal = await recordWhatWasApplied(deps, journal);
+    journal = await deps.journals.transition(journal, (current) => withFailure(current, failure));
+    await finishImport(deps, journal, logger);
+  } catch (journalError) {
+    if (classifyFailure(journalError) === "transient") throw journalError;
+    logger.error({ err: journalError }, "the journal cannot record the failure; publishing it directly");
+    await deps.publisher.publish({
+      type: "InstallFailed",
+      installId: verdict.installId,
+      tenantId: verdict.tenantId,
+      packageId: verdict.packageId,
+      version: verdict.version,
+      occurredAt: failure.at,
+      ...(request ? { importId: request.importId } : {}),
+      stage: "Installing",
+      error: failure.error,
+      message: failure.message,
+      rolledBack: false,
+      details: failure.details,
+    });
+  }
+}
+
+/** A read that fails deterministically counts as "not there"; a transient failure is waited out. */
+const deterministicAs =
+  <T>(value: T) =>
+  (error: unknown): T => {
+    if (classifyFailure(error) === "transient") throw error;
+    return value;
+  };
+
+/** Rolls back a failed import, records its outcome and brings record, audit log and topic up to it. */
+async function finishImport(deps: InstallerDeps, started: ImportJournal, logger: Logger): Promise<void> {
+  let journal = started;
+  if (unfinished(journal)) {
     if (journal.failure) journal = await rollBack(deps, journal);
     const status = journal.failure ? "Failed" : "Succeeded";
-    journal = await deps.journals.finish(journal._id, { status, completedAt: deps.now() });
-    context.logger.info({ importId: journal._id, outcome: status }, "import finished");
+    journal = await deps.journals.transition(journal, (current) =>
+      withOutcome(current, { status, completedAt: deps.now() }),
+    );
+    logger.info({ importId: journal._id, outcome: status }, "import finished");
   }
   await recordAndEmit(deps, journal);
+}
+
+/** Records steps a stopped run applied without recording them (one read of the tenant's versions). */
+async function recordWhatWasApplied(deps: InstallerDeps, journal: ImportJournal): Promise<ImportJournal> {
+  const steps = (journal.steps ?? []).filter((step) => step.appliedAt === null);
+  if (steps.length === 0) return journal;
+  const versions = await deps.artifacts.versionsAt(
+    journal.tenantId,
+    steps.map((step) => step.resultingKey),
+  );
+  const applied = appliedButUnrecorded(journal, versions);
+  return deps.journals.transition(journal, (current) => withApplied(current, applied, deps.now()));
 }
 
 /**
@@ -114,34 +207,64 @@ async function planOf(
   return newJournal(request, verdict.archiveSha256, startedAt, steps, failure);
 }
 
+/**
+ * Writes each planned artifact in manifest order. The journal records what was applied, and the
+ * events say so, every `progressIntervalMs` (a long import shows "k of n" as it goes) and at the end:
+ * a short import costs one journal write for all its artifacts, not one per artifact. Nothing is lost
+ * by recording late: every write carries the step's own versionId, so a run that stops before recording
+ * is recognised by the next (`recordWhatWasApplied`) and a rollback undoes exactly what is there.
+ */
 async function applyEachArtifact(
   deps: InstallerDeps,
   started: ImportJournal,
   archive: VerifiedArchive,
-  context: HandlerContext,
 ): Promise<ImportJournal> {
   // Resuming after a crash, the archive may have changed or gone: what was applied is rolled back.
-  if ("failure" in archive) return deps.journals.recordFailure(started._id, archive.failure);
+  if ("failure" in archive) return deps.journals.transition(started, (j) => withFailure(j, archive.failure));
   let journal = started;
-  for (let step = nextStep(journal); step; step = nextStep(journal)) {
+  let unrecorded: number[] = [];
+  let recordedAt = Date.now();
+  const record = async (then?: (current: ImportJournal) => ImportJournal) => {
+    const indexes = unrecorded;
+    unrecorded = [];
+    recordedAt = Date.now();
+    const at = deps.now();
+    journal = await deps.journals.transition(journal, (current) => {
+      const applied = withApplied(current, indexes, at);
+      return then ? then(applied) : applied;
+    });
+  };
+  for (const step of (journal.steps ?? []).filter((candidate) => candidate.appliedAt === null)) {
     if (step.action === "Fail") {
-      return deps.journals.recordFailure(journal._id, conflictFailure(step, journal.tenantId, deps.now()));
+      await record((current) => withFailure(current, conflictFailure(step, current.tenantId, deps.now())));
+      return journal;
     }
-    const failure = await writeArtifact(deps, journal, step, archive.contents, context);
-    if (failure) return deps.journals.recordFailure(journal._id, failure);
-    journal = await deps.journals.markApplied(journal._id, step.index, deps.now());
-    journal = await recordAndEmit(deps, journal);
+    const failure = await writeArtifact(deps, journal, step, archive.contents);
+    if (failure) {
+      await record((current) => withFailure(current, failure));
+      return journal;
+    }
+    unrecorded.push(step.index);
     if (deps.settings.throttleMs > 0) await sleep(deps.settings.throttleMs);
+    if (Date.now() - recordedAt >= deps.settings.progressIntervalMs) {
+      await record();
+      journal = await recordAndEmit(deps, journal);
+    }
   }
+  if (unrecorded.length > 0) await record();
   return journal;
 }
 
+/**
+ * Writes one planned artifact. A tenant that changed under the plan is this import's failure
+ * (`StoreConflict`); any other error is thrown for the consumer to classify: a store that is away is
+ * waited for and the journal resumes at this step, one that refuses the document ends the import.
+ */
 async function writeArtifact(
   deps: InstallerDeps,
   journal: ImportJournal,
   step: PlanStep,
   contents: PackageContents,
-  context: HandlerContext,
 ): Promise<ImportFailure | undefined> {
   try {
     await deps.artifacts.apply(step, {
@@ -152,24 +275,25 @@ async function writeArtifact(
     });
     return undefined;
   } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
     const details = { artifactKey: step.key, index: step.index };
-    if (error instanceof StoreConflictError) {
-      return { error: "StoreConflict", message: error.message, details, at: deps.now() };
-    }
-    // Not the last attempt: the consumer retries the verdict and the journal resumes at this step.
-    if (context.attempt < deps.settings.handlerAttempts) throw error;
-    const message = `artifact "${step.key}" could not be written: ${(error as Error).message}`;
-    return { error: "StoreUnavailable", message, details, at: deps.now() };
+    return { error: "StoreConflict", message: error.message, details, at: deps.now() };
   }
 }
 
+/**
+ * Undoes every applied writing step of a failed import, last first, and records them undone. Each undo
+ * only touches the step's own version: one undone before a crash, or replaced by another writer
+ * since, is left as it is.
+ */
 async function rollBack(deps: InstallerDeps, failed: ImportJournal): Promise<ImportJournal> {
-  let journal = failed;
-  for (const step of stepsToUndo(journal)) {
-    await deps.artifacts.undo(journal.tenantId, step);
-    journal = await deps.journals.markUndone(journal._id, step.index, deps.now());
+  const undone: number[] = [];
+  for (const step of stepsToUndo(failed)) {
+    await deps.artifacts.undo(failed.tenantId, step);
+    undone.push(step.index);
   }
-  return journal;
+  const at = deps.now();
+  return deps.journals.transition(failed, (current) => withUndone(current, undone, at));
 }
 
 /**
@@ -182,5 +306,5 @@ async function recordAndEmit(deps: InstallerDeps, journal: ImportJournal): Promi
   const events = eventsOf(journal);
   if (events.length <= journal.eventsPublished) return journal;
   await deps.publisher.publish(events.slice(journal.eventsPublished));
-  return deps.journals.markPublished(journal._id, events.length);
+  return deps.journals.transition(journal, (current) => withPublished(current, events.length));
 }

@@ -1,5 +1,6 @@
-import type { EventHandlers } from "@installhub/shared";
+import { describeError, type EventHandlers, type FailureHooks } from "@installhub/shared";
 import { recordInstallRequest } from "../data-access/install-requests.ts";
+import { installRefOf, reportDelivery } from "../delivery/delivery-events.ts";
 import type { DeliveryDeps } from "../delivery/deps.ts";
 import { notifyOutcome } from "../delivery/notify-outcome.ts";
 import { requestOf } from "../domain/outcome-message.ts";
@@ -7,11 +8,32 @@ import { requestOf } from "../domain/outcome-message.ts";
 /**
  * The notifier's Kafka handlers: remember who asked for each install, and tell them how it ended.
  * Every handler is safe to run again for the same event (redelivery, group reset, replay).
+ *
+ * An outcome the notifier cannot deliver at all — its request was never recorded, so nobody is known
+ * to tell — is not a message for the DLQ: the install did end, and what the notifier owes the topic is
+ * the record that this notification failed (`NotificationDelivered`, outcome `failed`, both channels).
  */
-export function installEventHandlers(deps: DeliveryDeps): EventHandlers {
+export function installEventHandlers(deps: DeliveryDeps): { handlers: EventHandlers; hooks: FailureHooks } {
   return {
-    InstallRequested: (event) => recordInstallRequest(deps.db, requestOf(event)),
-    InstallSucceeded: (event, context) => notifyOutcome(deps, event, context.logger),
-    InstallFailed: (event, context) => notifyOutcome(deps, event, context.logger),
+    handlers: {
+      InstallRequested: (event) => recordInstallRequest(deps.db, requestOf(event)),
+      InstallSucceeded: (event, context) => notifyOutcome(deps, event, context.logger),
+      InstallFailed: (event, context) => notifyOutcome(deps, event, context.logger),
+    },
+    hooks: {
+      onDeterministicFailure: async (event, error) => {
+        if (event.type !== "InstallSucceeded" && event.type !== "InstallFailed") return;
+        for (const channel of ["in-app", "email"] as const) {
+          await reportDelivery(deps, {
+            install: installRefOf(event),
+            channel,
+            recipient: "",
+            notificationId: `${event.installId}:${event.type}`,
+            outcome: "failed",
+            error: describeError(error),
+          });
+        }
+      },
+    },
   };
 }

@@ -89,6 +89,25 @@ export function downloadFailedOutcome(
   };
 }
 
+/**
+ * The scan could not be carried out at all — invalid data, a refused write, a bug — after its tries:
+ * the install ends at the scanner with the stable code `InternalError` (DESIGN.md §8).
+ */
+export function internalErrorOutcome(request: Request, reason: string, at: Date): ScanOutcome {
+  return {
+    verdict: "NotScanned",
+    archiveSha256: undefined,
+    events: [
+      installFailed(request, at, {
+        stage: "SecurityScan",
+        error: "InternalError",
+        message: "The security scan could not be carried out; the package was not installed",
+        details: { reason: reason.slice(0, 2000) },
+      }),
+    ],
+  };
+}
+
 function installFailed(
   request: Request,
   at: Date,

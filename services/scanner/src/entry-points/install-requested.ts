@@ -1,16 +1,25 @@
 import {
+  classifyFailure,
   DownloadError,
+  describeError,
   downloadArchive,
   type EventHandler,
   type EventPublisher,
   type InstallEventOf,
   type Logger,
+  type UndecodableRecord,
 } from "@installhub/shared";
 import { clamavFindings } from "../clamav/clamav-findings.ts";
 import type { ClamdClient } from "../clamav/clamd-client.ts";
 import type { ScannerConfig } from "../config.ts";
 import type { ScanVerdictDocument, ScanVerdicts } from "../data-access/scan-verdicts.ts";
-import { downloadFailedOutcome, type ScanOutcome, scanOutcome, scanStarted } from "../domain/outcome.ts";
+import {
+  downloadFailedOutcome,
+  internalErrorOutcome,
+  type ScanOutcome,
+  scanOutcome,
+  scanStarted,
+} from "../domain/outcome.ts";
 import { type ScanPolicy, scanPackage } from "../domain/scan.ts";
 import { digestFinding } from "../domain/verification.ts";
 
@@ -45,6 +54,56 @@ export function onInstallRequested(deps: ScannerDeps): EventHandler<"InstallRequ
   };
 }
 
+/**
+ * Ends an install whose scan failed deterministically (DESIGN.md §8): the `InternalError` outcome is
+ * stored and published like any verdict, so a redelivery republishes it; if even the verdict store
+ * refuses it, the failure event is published directly.
+ */
+export async function failScan(deps: ScannerDeps, request: Request, error: unknown, logger: Logger) {
+  const now = deps.now ?? (() => new Date());
+  const outcome = internalErrorOutcome(request, describeError(error), now());
+  try {
+    const stored = await deps.verdicts.record(request, outcome);
+    if (stored.publishedAt) return;
+    await deps.publisher.publish(stored.events);
+    await deps.verdicts.markPublished(request.installId);
+  } catch (storeError) {
+    if (classifyFailure(storeError) === "transient") throw storeError;
+    logger.error({ err: storeError }, "the verdict store refuses the outcome; publishing it directly");
+    await deps.publisher.publish(outcome.events);
+  }
+}
+
+/**
+ * An `InstallRequested` that cannot be decoded would never be scanned, so its install would wait
+ * forever: the scanner, which owns the next step, ends it (`UndecodableEvent`) with what the record
+ * still tells (its key and headers, or its JSON).
+ */
+export async function failUnreadableRequest(
+  deps: Pick<ScannerDeps, "publisher" | "now">,
+  record: UndecodableRecord & { installId: string },
+  logger: Logger,
+): Promise<void> {
+  if (record.type !== "InstallRequested") return;
+  if (!record.tenantId) {
+    logger.warn({ installId: record.installId }, "undecodable request without a tenant; nothing to end");
+    return;
+  }
+  await deps.publisher.publish({
+    type: "InstallFailed",
+    installId: record.installId,
+    tenantId: record.tenantId,
+    packageId: record.packageId ?? "unknown",
+    version: record.version ?? "unknown",
+    occurredAt: (deps.now ?? (() => new Date()))().toISOString(),
+    stage: "Queued",
+    error: "UndecodableEvent",
+    message: "The install request could not be read, so the package was not installed",
+    rolledBack: true,
+    details: { reason: record.error.slice(0, 1000) },
+  });
+}
+
 async function decide(
   request: Request,
   deps: ScannerDeps,
@@ -71,11 +130,37 @@ async function decide(
   const mismatch = digestFinding(request, archive.sha256);
   if (mismatch) return scanOutcome(request, [mismatch], archive.sha256, now());
 
-  await deps.publisher.publish(scanStarted(request, "Scanning", now()));
-  const scan = await scanPackage(request, archive.bytes, deps.policy);
-  const antivirus = deps.clamd ? await clamavFindings(scan.files, deps.clamd) : [];
-  return scanOutcome(request, [...scan.findings, ...antivirus], archive.sha256, now(), scan.approvedFiles);
+  // "Scanning" is said on its own only when the scan takes a while (clamd, a large archive); a quick
+  // scan says it together with its verdict, in one send instead of two acks=all round trips.
+  let announced: Promise<void> | undefined;
+  const scanning = scanStarted(request, "Scanning", now());
+  const slowScan = setTimeout(() => {
+    announced = deps.publisher.publish(scanning);
+    announced.catch(() => {}); // awaited below
+  }, scanAnnouncedAfterMs);
+  let outcome: ScanOutcome;
+  try {
+    const scan = await scanPackage(request, archive.bytes, deps.policy);
+    const antivirus = deps.clamd ? await clamavFindings(scan.files, deps.clamd) : [];
+    outcome = scanOutcome(
+      request,
+      [...scan.findings, ...antivirus],
+      archive.sha256,
+      now(),
+      scan.approvedFiles,
+    );
+  } finally {
+    clearTimeout(slowScan);
+  }
+  if (announced) {
+    await announced;
+    return outcome;
+  }
+  return { ...outcome, events: [scanning, ...outcome.events] };
 }
+
+/** How long a scan runs before its "Scanning" phase is published ahead of the verdict. */
+const scanAnnouncedAfterMs = 250;
 
 function logVerdict(decided: ScanVerdictDocument, logger: Logger): void {
   logger.info(

@@ -46,7 +46,8 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
   app.notFound((c) => {
     // A known path asked with another method is 405 with the methods it has (RFC 9110 §15.5.6).
     const allowed = allowedMethods(app.routes, c.req.path);
-    if (allowed.length === 0) {
+    // No route at all, or a route for this very method that found nothing (an unknown asset): 404.
+    if (allowed.length === 0 || allowed.includes(c.req.method)) {
       return errorResponse(c, new AppError("NotFound", `No route for ${c.req.method} ${c.req.path}`));
     }
     c.header("Allow", allowed.join(", "));

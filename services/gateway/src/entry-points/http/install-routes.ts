@@ -2,12 +2,14 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { AppError } from "@installhub/shared";
 import { bodyLimit } from "hono/body-limit";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
-import { installPermissions, requireTenant } from "../../domain/install-request.ts";
+import { installPermissions } from "../../domain/install-request.ts";
 import { statusView } from "../../domain/status-view.ts";
+import { installStatusOf, installsOfTenant } from "../../use-cases/read-installs.ts";
+import { requestInstall } from "../../use-cases/request-install.ts";
 import { permissionsRequired } from "./auth.ts";
 import type { GatewayDeps, GatewayEnv } from "./context.ts";
 import { validationHook } from "./errors.ts";
-import { requestInstall } from "./request-install.ts";
+import { installRatePerCaller } from "./rate-limit.ts";
 import {
   errorResponses,
   IdempotencyKey,
@@ -34,6 +36,7 @@ export function installRoutes(deps: GatewayDeps) {
     security,
     middleware: [
       permissionsRequired(...installPermissions),
+      installRatePerCaller(deps.config.INSTALL_REQUESTS_PER_CALLER_PER_MINUTE),
       bodyLimit({
         maxSize: deps.config.MAX_BODY_BYTES,
         onError: () => {
@@ -49,11 +52,12 @@ export function installRoutes(deps: GatewayDeps) {
     },
     responses: {
       202: {
-        description: "Accepted: InstallRequested is on Kafka; poll statusUrl",
+        description:
+          "Accepted: recorded durably, so the install happens exactly once (its event is published at once, or by the outbox relay while Kafka is away); poll statusUrl",
         headers: { Location: { schema: { type: "string" }, description: "The statusUrl" } },
         content: { "application/json": { schema: InstallAccepted } },
       },
-      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
     },
   });
   app.openapi(install, async (c) => {
@@ -85,11 +89,7 @@ export function installRoutes(deps: GatewayDeps) {
     },
   });
   app.openapi(status, async (c) => {
-    const { installId } = c.req.valid("param");
-    const state = await deps.statuses.find(installId);
-    if (!state || !c.var.caller.tenants.includes(state.tenantId)) {
-      throw new AppError("InstallNotFound", `Install '${installId}' was not found`);
-    }
+    const state = await installStatusOf(deps, c.var.caller, c.req.valid("param").installId);
     return c.json(statusView(state), 200);
   });
 
@@ -116,8 +116,7 @@ export function installRoutes(deps: GatewayDeps) {
   });
   app.openapi(list, async (c) => {
     const query = c.req.valid("query");
-    requireTenant(c.var.caller, query.tenantId);
-    const states = await deps.statuses.listForTenant({
+    const states = await installsOfTenant(deps, c.var.caller, {
       tenantId: query.tenantId,
       status: query.status,
       after: decodeCursor(query.cursor),

@@ -222,7 +222,7 @@ export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
 
 /** Error responses, for the OpenAPI document. */
-export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
+export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503)[]) =>
   Object.fromEntries(
     statuses.map((status) => [
       status,
@@ -239,5 +239,6 @@ const errorDescriptions = {
   413: "Body larger than the limit",
   415: "Body is not JSON",
   422: "Idempotency-Key reused with a different body",
-  503: "Kafka or MongoDB cannot take the request; nothing was accepted",
+  429: "Too many installs in flight for the tenant (TooManyInstallsInFlight) or too many requests from the caller (RateLimited); see Retry-After",
+  503: "The install could not be recorded in time (the database is unavailable); nothing was started",
 };

@@ -1,16 +1,41 @@
-import { uniqueId } from "@installhub/shared/testing";
-import type { Kafka, KafkaMessage } from "kafkajs";
-import { topicOffsets, withAdmin } from "./kafka-admin.ts";
+import { randomUUID } from "node:crypto";
+import type { Admin, Kafka, KafkaMessage } from "kafkajs";
 
 export interface TopicRecord {
   partition: number;
   message: KafkaMessage;
 }
 
+export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Per partition: the earliest and the next offset (high watermark). */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+): Promise<{ partition: number; low: bigint; high: bigint }[]> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets
+    .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
 /**
- * Reads a topic from its earliest offsets (or `startAt`) up to the high watermarks seen at the start,
- * then stops, returning those watermarks.
- * It uses a throw-away consumer group and commits nothing, so it changes no one's offsets.
+ * Reads a topic from its earliest offsets (or `startAt`) up to the high watermarks of every
+ * partition seen at the start, then stops, returning those watermarks: afterwards, everything that
+ * was on the topic when the call began has been seen. It uses a throw-away consumer group and
+ * commits nothing, so it changes no one's offsets. Used by `pnpm ops` and by tests that must know
+ * "nothing else was published".
+ *
+ * @example
+ * const { ends } = await readTopicToEnd(kafka, topic, ({ partition, message }) => seen.push(message));
  */
 export async function readTopicToEnd(
   kafka: Kafka,
@@ -30,7 +55,7 @@ export async function readTopicToEnd(
   const total = offsets.reduce((sum, p) => sum + (p.high - startOf(p)), 0n);
   if (remaining.size === 0) return { records: 0n, ends };
   let done = 0n;
-  const consumer = kafka.consumer({ groupId: uniqueId("installhub-ops-reader"), sessionTimeout: 10_000 });
+  const consumer = kafka.consumer({ groupId: `installhub-reader-${randomUUID()}`, sessionTimeout: 10_000 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
@@ -44,7 +69,7 @@ export async function readTopicToEnd(
           await onRecord({ partition, message });
           done++;
           options.onProgress?.(done, total);
-          if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+          if (offset + 1n >= end) remaining.delete(partition);
           if (remaining.size === 0) resolve();
         },
       })

@@ -1,0 +1,97 @@
+import { type IndexPlan, type InstallEventOf, InstallRequested } from "@installhub/shared";
+import type { Collection, Db } from "mongodb";
+
+type Requested = InstallEventOf<"InstallRequested">;
+
+/**
+ * One accepted install: the gateway's transactional outbox (DESIGN.md §8). Accepting an install is
+ * this one insert; the `InstallRequested` it holds is then published, at once or by the relay. The
+ * event is kept as JSON text: artifact keys may hold '.', which a nested document cannot.
+ */
+interface OutboxDocument {
+  _id: string;
+  tenantId: string;
+  /** The event's `occurredAt`, so entries sort like statuses. */
+  requestedAt: string;
+  requestJson: string;
+  published: boolean;
+}
+
+export const installOutboxCollection = "install_outbox";
+
+export const installOutboxIndexes: IndexPlan = {
+  [installOutboxCollection]: [
+    { key: { published: 1, requestedAt: 1 }, name: "published_requested" },
+    { key: { tenantId: 1, published: 1 }, name: "tenant_published" },
+  ],
+};
+
+const eventOf = (document: Pick<OutboxDocument, "requestJson">): Requested =>
+  InstallRequested.parse(JSON.parse(document.requestJson));
+
+/**
+ * The outbox store. It keeps published entries a while (the status endpoint reads an install from
+ * here until the projector has it) and forgets them with `prune`.
+ */
+export function installOutbox(db: Db) {
+  const collection: Collection<OutboxDocument> = db.collection(installOutboxCollection);
+  return {
+    /** Records an accepted install; once this resolves, the install will happen. */
+    async accept(event: Requested): Promise<void> {
+      await collection.insertOne({
+        _id: event.installId,
+        tenantId: event.tenantId,
+        requestedAt: event.occurredAt,
+        requestJson: JSON.stringify(event),
+        published: false,
+      });
+    },
+    /** The events are on the topic; the relay need not publish them again. */
+    async markPublished(installIds: readonly string[]): Promise<void> {
+      if (installIds.length === 0) return;
+      await collection.updateMany(
+        { _id: { $in: [...installIds] }, published: false },
+        { $set: { published: true } },
+      );
+    },
+    /** Accepted installs requested before `before` whose event is not known to be on the topic. */
+    async pending(before: Date, limit: number): Promise<Requested[]> {
+      const documents = await collection
+        .find({ published: false, requestedAt: { $lt: before.toISOString() } })
+        .sort({ requestedAt: 1 })
+        .limit(limit)
+        .toArray();
+      return documents.map(eventOf);
+    },
+    /** The accepted install's event, published or not. */
+    async find(installId: string): Promise<Requested | undefined> {
+      const document = await collection.findOne({ _id: installId });
+      return document ? eventOf(document) : undefined;
+    },
+    /** How many of a tenant's accepted installs are not yet on the topic, counted up to `limit`. */
+    countUnpublished: (tenantId: string, limit: number): Promise<number> =>
+      collection.countDocuments({ tenantId, published: false }, { limit }),
+    /** A tenant's accepted installs not yet on the topic (while Kafka is away: not in the projection yet). */
+    async unpublishedOf(tenantId: string, limit: number): Promise<Requested[]> {
+      const documents = await collection.find({ tenantId, published: false }).limit(limit).toArray();
+      return documents.map(eventOf);
+    },
+    /**
+     * Removes an install that was never accepted (its insert landed after the caller was told 503),
+     * unless it was published meanwhile; true when it was removed.
+     */
+    async withdraw(installId: string): Promise<boolean> {
+      const { deletedCount } = await collection.deleteOne({ _id: installId, published: false });
+      return deletedCount === 1;
+    },
+    /** Forgets published entries requested before `before` (the projection has them by then). */
+    async prune(before: Date): Promise<number> {
+      const { deletedCount } = await collection.deleteMany({
+        published: true,
+        requestedAt: { $lt: before.toISOString() },
+      });
+      return deletedCount;
+    },
+  };
+}
+export type InstallOutbox = ReturnType<typeof installOutbox>;

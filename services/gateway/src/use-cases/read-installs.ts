@@ -1,0 +1,76 @@
+import { AppError } from "@installhub/shared";
+import type { Caller } from "../auth/tokens.ts";
+import type { InstallOutbox } from "../data-access/install-outbox.ts";
+import type { InstallStatusStore } from "../data-access/install-status-store.ts";
+import type { Cursor } from "../domain/cursor.ts";
+import { requireTenant } from "../domain/install-request.ts";
+import { type InstallState, reduceInstallStatus } from "../domain/install-status.ts";
+
+export interface ReadInstallsDeps {
+  statuses: InstallStatusStore;
+  outbox: InstallOutbox;
+}
+
+/**
+ * Where an install stands, for a caller who may see its tenant. An install accepted a moment ago, or
+ * while Kafka is away, is not projected yet: its outbox entry says `Queued` meanwhile, so a status
+ * read right after the 202 never answers 404 (DESIGN.md §4).
+ *
+ * @throws AppError InstallNotFound — unknown, or in a tenant not in the caller's token (never reveal it exists)
+ */
+export async function installStatusOf(
+  deps: ReadInstallsDeps,
+  caller: Caller,
+  installId: string,
+): Promise<InstallState> {
+  const state = (await deps.statuses.find(installId)) ?? (await acceptedOnly(deps, installId));
+  if (!state || !caller.tenants.includes(state.tenantId)) {
+    throw new AppError("InstallNotFound", `Install '${installId}' was not found`);
+  }
+  return state;
+}
+
+async function acceptedOnly(deps: ReadInstallsDeps, installId: string): Promise<InstallState | undefined> {
+  const requested = await deps.outbox.find(installId);
+  return requested ? reduceInstallStatus(undefined, requested) : undefined;
+}
+
+const newestFirst = (a: InstallState, b: InstallState) =>
+  a.requestedAt === b.requestedAt
+    ? b.installId.localeCompare(a.installId)
+    : b.requestedAt.localeCompare(a.requestedAt);
+
+/**
+ * A page of a tenant's installs, newest first (request time, then id), with those accepted but not
+ * yet on the topic among them, so an install is listed from its 202 on.
+ *
+ * @throws AppError Forbidden — the tenant is not in the caller's token
+ */
+export async function installsOfTenant(
+  deps: ReadInstallsDeps,
+  caller: Caller,
+  query: {
+    tenantId: string;
+    status?: InstallState["status"] | undefined;
+    after?: Cursor | undefined;
+    limit: number;
+  },
+): Promise<InstallState[]> {
+  requireTenant(caller, query.tenantId);
+  const [projected, unpublished] = await Promise.all([
+    deps.statuses.listForTenant(query),
+    deps.outbox.unpublishedOf(query.tenantId, query.limit),
+  ]);
+  const known = new Set(projected.map((state) => state.installId));
+  const accepted = unpublished
+    .filter((event) => !known.has(event.installId))
+    .map((event) => reduceInstallStatus(undefined, event))
+    .filter((state) => query.status === undefined || state.status === query.status)
+    .filter(
+      (state) =>
+        !query.after ||
+        state.requestedAt < query.after.sortValue ||
+        (state.requestedAt === query.after.sortValue && state.installId < query.after.id),
+    );
+  return [...projected, ...accepted].sort(newestFirst).slice(0, query.limit);
+}
