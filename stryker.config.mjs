@@ -4,9 +4,17 @@
  * To bring another module under mutation testing, add its glob to `modules`.
  */
 const modules = [
+  // Every domain/ folder: the status reducer (gateway install-status), the request fingerprint, the
+  // Idempotency-Key rules, the installer's journal transitions and plan, the notifier's delivery policy.
   "services/gateway/src/domain/*.ts",
-  "services/scanner/src/domain/*.ts",
+  "services/installer/src/domain/*.ts",
   "services/notifier/src/domain/*.ts",
+  "services/scanner/src/domain/*.ts",
+  // The consumer runner's decisions: which offset may be committed, retry or dead-letter.
+  "packages/shared/src/kafka/key-lanes.ts",
+  "packages/shared/src/failures.ts",
+  "packages/shared/src/retry.ts",
+  // What the scanner and installer read from a package, and e-mail address rules.
   "packages/shared/src/packages/*.ts",
   "packages/shared/src/mail/email-address.ts",
 ];
