@@ -88,6 +88,12 @@ describe("journal queries", () => {
     expect(stepsToUndo(applied).map((s) => s.index)).toEqual([3, 1]);
     expect(stepsToUndo(withUndone(applied, [3], "t2")).map((s) => s.index)).toEqual([1]);
     expect(nextStep(withApplied(applied, [4], "t1"))).toBeUndefined();
+    // a journal that failed before it had a plan has nothing to apply, undo, count or recognise
+    const unplanned = journal(null);
+    expect(nextStep(unplanned)).toBeUndefined();
+    expect(stepsToUndo(unplanned)).toEqual([]);
+    expect(countsOf(unplanned)).toEqual({ artifactsInstalled: 0, conflictsResolved: 0 });
+    expect(appliedButUnrecorded(unplanned, new Map([["key-1", "imp-1/1"]]))).toEqual([]);
   });
 
   it("recognises artifacts a stopped run wrote but did not record, by the step's own versionId", () => {
