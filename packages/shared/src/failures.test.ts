@@ -149,6 +149,11 @@ describe("classifyFailure, entry by entry of its lists", () => {
     expect(classifyFailure(withName("KafkaJSProtocolError", { status: 503 }))).toBe("deterministic");
   });
 
+  it("counts no other socket code as transient, and reads null as nothing", () => {
+    expect(classifyFailure(withName("Error", { code: "ENOENT" }))).toBe("deterministic");
+    expect(classifyFailure(null)).toBe("deterministic");
+  });
+
   it("counts 5xx from 500 and 429 as transient, and nothing just below them", () => {
     const status = (value: unknown) => classifyFailure(withName("Error", { status: value }));
     expect([500, 599, 429].map(status)).toEqual(["transient", "transient", "transient"]);
