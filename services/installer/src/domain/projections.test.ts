@@ -336,6 +336,14 @@ describe("auditEntriesOf", () => {
     ]);
   });
 
+  it("logs no outcome while the import runs", () => {
+    const running = journal([step(1, "Created", { appliedAt: "t1" })]);
+    expect(auditEntriesOf(running).map((entry) => entry.action)).toEqual([
+      "ImportStarted",
+      "ArtifactApplied",
+    ]);
+  });
+
   it("logs only the failure of an import that failed before it had a plan", () => {
     const unplanned = journal(null, { failure, outcome: { status: "Failed", completedAt: "t1" } });
     expect(auditEntriesOf(unplanned)).toEqual([
