@@ -2,7 +2,7 @@ import { InstallEvent } from "@installhub/shared";
 import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
 import { finding } from "./findings.ts";
-import { downloadFailedOutcome, scanOutcome, scanStarted } from "./outcome.ts";
+import { downloadFailedOutcome, internalErrorOutcome, scanOutcome, scanStarted } from "./outcome.ts";
 
 const request = exampleEvents({
   installId: "mkt-install-abc",
@@ -103,6 +103,29 @@ describe("scan outcomes: the events in full", () => {
     version: request.version,
     occurredAt: "2026-05-25T10:30:00.000Z",
   };
+
+  it("ends a scan that could not be carried out with InternalError, its reason cut at 2,000 characters", () => {
+    const failed = (reason: string) => ({
+      verdict: "NotScanned",
+      archiveSha256: undefined,
+      events: [
+        {
+          type: "InstallFailed",
+          ...identity,
+          importId: "imp-1",
+          stage: "SecurityScan",
+          error: "InternalError",
+          message: "The security scan could not be carried out; the package was not installed",
+          details: { reason },
+          rolledBack: true,
+        },
+      ],
+    });
+    expect(internalErrorOutcome(request, "store refused the verdict", at)).toEqual(
+      failed("store refused the verdict"),
+    );
+    expect(internalErrorOutcome(request, "x".repeat(2001), at)).toEqual(failed("x".repeat(2000)));
+  });
 
   it("starts each phase with the install's identity and the given time", () => {
     expect(scanStarted(request, "Downloading", at)).toEqual({
