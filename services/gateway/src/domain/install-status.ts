@@ -43,7 +43,8 @@ function initialState(event: InstallEvent): InstallState {
     packageId: event.packageId,
     version: event.version,
     requestedAt: event.occurredAt,
-    requestSeen: event.type === "InstallRequested",
+    // The reducer records the request itself, this first event included.
+    requestSeen: false,
     requestedBy: null,
     importId: null,
     artifactCount: null,
@@ -57,9 +58,8 @@ function initialState(event: InstallEvent): InstallState {
 }
 
 function stageOf(event: InstallEvent): InstallStage | undefined {
+  // InstallRequested leaves the stage where it is: every install starts Queued.
   switch (event.type) {
-    case "InstallRequested":
-      return "Queued";
     case "SecurityScanStarted":
       return event.phase === "Downloading" ? "Downloading" : "SecurityScan";
     case "SecurityScanCompleted":
@@ -137,5 +137,5 @@ export function reduceInstallStatus(state: InstallState | undefined, event: Inst
 
 /** True when `next` differs from `previous`: the projection writes only real changes. */
 export function stateChanged(previous: InstallState | undefined, next: InstallState): boolean {
-  return previous === undefined || !isDeepStrictEqual(previous, next);
+  return !isDeepStrictEqual(previous, next);
 }
