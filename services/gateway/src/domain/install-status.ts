@@ -31,7 +31,14 @@ export interface InstallState {
   finishedAt: string | null;
 }
 
-const stageRank: Record<InstallStage, number> = { Queued: 0, Downloading: 1, SecurityScan: 2, Installing: 3 };
+// An uninstall goes Queued → Uninstalling; one operation never reaches both Installing and Uninstalling.
+const stageRank: Record<InstallStage, number> = {
+  Queued: 0,
+  Downloading: 1,
+  SecurityScan: 2,
+  Installing: 3,
+  Uninstalling: 3,
+};
 
 const furthest = (a: InstallStage, b: InstallStage): InstallStage => (stageRank[b] > stageRank[a] ? b : a);
 const earliest = (a: string, b: string): string => (Date.parse(b) < Date.parse(a) ? b : a);
