@@ -4,6 +4,7 @@ export const installerCollections = {
   requests: "install_requests",
   journal: "import_journal",
   tenantArtifacts: "tenant_artifacts",
+  installedPackages: "installed_packages",
 } as const;
 
 export const installerIndexes: IndexPlan = {
