@@ -12,6 +12,7 @@ import { importRecordStore } from "./data-access/import-records.ts";
 import { installRequestStore } from "./data-access/install-requests.ts";
 import { installedPackageStore } from "./data-access/installed-packages.ts";
 import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
+import { waitingUninstallStore } from "./data-access/waiting-uninstalls.ts";
 import type { InstallerDeps } from "./entry-points/deps.ts";
 import { installerHandlers } from "./entry-points/handlers.ts";
 
@@ -45,6 +46,7 @@ export function startInstaller(
           artifacts: tenantArtifactStore(db),
           records: importRecordStore(db),
           installed: installedPackageStore(db),
+          waitingUninstalls: waitingUninstallStore(db),
           cancellations: cancellationReads(db),
           publisher,
           fetchArchive: (path) =>

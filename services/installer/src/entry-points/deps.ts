@@ -4,6 +4,7 @@ import type { ImportRecordStore } from "../data-access/import-records.ts";
 import type { InstallRequestStore } from "../data-access/install-requests.ts";
 import type { InstalledPackageStore } from "../data-access/installed-packages.ts";
 import type { TenantArtifactStore } from "../data-access/tenant-artifacts.ts";
+import type { WaitingUninstallStore } from "../data-access/waiting-uninstalls.ts";
 
 /** What the installer's handlers work with; `service.ts` builds it from the platform and config. */
 export interface InstallerDeps {
@@ -13,6 +14,8 @@ export interface InstallerDeps {
   records: ImportRecordStore;
   /** What each tenant has installed, by the installer's own record (plans upgrades and uninstalls). */
   installed: InstalledPackageStore;
+  /** Uninstalls waiting for their tenant's earlier installs to end. */
+  waitingUninstalls: WaitingUninstallStore;
   /** Cancels the gateway accepted, asked at each safe point of an operation. */
   cancellations: CancellationReads;
   publisher: EventPublisher;

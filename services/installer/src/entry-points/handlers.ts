@@ -1,5 +1,6 @@
 import type { EventHandlers, FailureHooks, InstallEventOf } from "@installhub/shared";
-import { failUninstall, uninstallPackage } from "../use-cases/uninstall-package.ts";
+import { installEnded, uninstallInOrder } from "../use-cases/operations-in-order.ts";
+import { failUninstall } from "../use-cases/uninstall-package.ts";
 import type { InstallerDeps } from "./deps.ts";
 import { failImport, importPackage } from "./import-package.ts";
 import { recordEarlierFailure } from "./record-earlier-failure.ts";
@@ -19,8 +20,12 @@ export function installerHandlers(deps: InstallerDeps): { handlers: EventHandler
       SecurityScanCompleted: async (verdict, context) => {
         if (verdict.verdict !== "FAIL") await importPackage(deps, verdict, context);
       },
-      InstallFailed: (failure, context) => recordEarlierFailure(deps, failure, context.logger),
-      UninstallRequested: (request, context) => uninstallPackage(deps, request, context),
+      InstallFailed: async (failure, context) => {
+        await recordEarlierFailure(deps, failure, context.logger);
+        await installEnded(deps, failure, context);
+      },
+      InstallSucceeded: (success, context) => installEnded(deps, success, context),
+      UninstallRequested: (request, context) => uninstallInOrder(deps, request, context),
     },
     hooks: {
       onDeterministicFailure: async (event, error, context) => {
