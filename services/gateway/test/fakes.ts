@@ -1,7 +1,7 @@
 import type { InstallEventOf, PackageDocument, PublisherDocument } from "@installhub/shared";
 import type { CatalogReads } from "../src/data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../src/data-access/idempotency-store.ts";
-import type { InstallOutbox } from "../src/data-access/install-outbox.ts";
+import type { InstallOutbox, OperationRequest } from "../src/data-access/install-outbox.ts";
 import type { InstallStatusStore } from "../src/data-access/install-status-store.ts";
 import { type InstallState, reduceInstallStatus } from "../src/domain/install-status.ts";
 import type { InstallAccepted } from "../src/entry-points/http/schemas.ts";
@@ -83,11 +83,11 @@ export function fakeStatuses(
 
 /** The outbox, with a hook to make `accept` slow (a database that answers late). */
 export function fakeOutbox(): InstallOutbox & {
-  entries: Map<string, { event: Requested; published: boolean }>;
+  entries: Map<string, { event: OperationRequest; published: boolean }>;
   acceptDelay: { ms: number };
   withdrawn: string[];
 } {
-  const entries = new Map<string, { event: Requested; published: boolean }>();
+  const entries = new Map<string, { event: OperationRequest; published: boolean }>();
   const acceptDelay = { ms: 0 };
   const withdrawn: string[] = [];
   return {
@@ -109,7 +109,11 @@ export function fakeOutbox(): InstallOutbox & {
         .filter((entry) => !entry.published && entry.event.occurredAt < before.toISOString())
         .slice(0, limit)
         .map((entry) => entry.event),
-    find: async (id) => entries.get(id)?.event,
+    find: async (id) => {
+      const event = entries.get(id)?.event;
+      return event?.type === "InstallRequested" ? event : undefined;
+    },
+    findOperation: async (id) => entries.get(id)?.event,
     countUnpublished: async (tenantId, limit) =>
       Math.min(
         limit,

@@ -210,6 +210,8 @@ export const InstallSucceeded = z.object({
   fromVersion: z.string().optional(),
   /** Every artifact the package owns in the tenant now (not for a dry run): the installed-packages projection. */
   artifacts: z.array(OwnedArtifact).optional(),
+  /** Who asked for the install (the installed-packages projection says who installed what). */
+  requestedBy: z.object({ userId: z.string().min(1), email: z.string() }).optional(),
 });
 
 export const InstallFailed = z.object({

@@ -1,11 +1,22 @@
-import { type IndexPlan, type InstallEventOf, InstallRequested } from "@installhub/shared";
+import {
+  type IndexPlan,
+  type InstallEventOf,
+  InstallRequested,
+  UninstallRequested,
+} from "@installhub/shared";
 import type { Collection, Db } from "mongodb";
+import { z } from "zod";
 
 type Requested = InstallEventOf<"InstallRequested">;
+/** What the outbox holds: the request that starts an operation, an install's or an uninstall's. */
+export type OperationRequest = Requested | InstallEventOf<"UninstallRequested">;
+const OperationRequest = z.discriminatedUnion("type", [InstallRequested, UninstallRequested]);
 
 /**
- * One accepted install: the gateway's transactional outbox (DESIGN.md §8). Accepting an install is
- * this one insert; the `InstallRequested` it holds is then published, at once or by the relay. The
+ * One accepted operation: the gateway's transactional outbox (DESIGN.md §8). Accepting an install
+ * (or an uninstall, docs/lifecycle.md) is this one insert; the `InstallRequested` (or
+ * `UninstallRequested`) it holds is then published, at once or by the relay. Both kinds share the one
+ * outbox and relay, so a tenant's operations reach the topic in the order they were accepted. The
  * event is kept as JSON text: artifact keys may hold '.', which a nested document cannot.
  */
 interface OutboxDocument {
@@ -15,6 +26,8 @@ interface OutboxDocument {
   requestedAt: string;
   requestJson: string;
   published: boolean;
+  /** Absent on entries from before uninstalls: an install. */
+  kind?: "uninstall";
 }
 
 export const installOutboxCollection = "install_outbox";
@@ -26,8 +39,8 @@ export const installOutboxIndexes: IndexPlan = {
   ],
 };
 
-const eventOf = (document: Pick<OutboxDocument, "requestJson">): Requested =>
-  InstallRequested.parse(JSON.parse(document.requestJson));
+const eventOf = (document: Pick<OutboxDocument, "requestJson">): OperationRequest =>
+  OperationRequest.parse(JSON.parse(document.requestJson));
 
 /**
  * The outbox store. It keeps published entries a while (the status endpoint reads an install from
@@ -36,14 +49,15 @@ const eventOf = (document: Pick<OutboxDocument, "requestJson">): Requested =>
 export function installOutbox(db: Db) {
   const collection: Collection<OutboxDocument> = db.collection(installOutboxCollection);
   return {
-    /** Records an accepted install; once this resolves, the install will happen. */
-    async accept(event: Requested): Promise<void> {
+    /** Records an accepted install or uninstall; once this resolves, it will happen. */
+    async accept(event: OperationRequest): Promise<void> {
       await collection.insertOne({
         _id: event.installId,
         tenantId: event.tenantId,
         requestedAt: event.occurredAt,
         requestJson: JSON.stringify(event),
         published: false,
+        ...(event.type === "UninstallRequested" ? { kind: "uninstall" as const } : {}),
       });
     },
     /** The events are on the topic; the relay need not publish them again. */
@@ -54,8 +68,8 @@ export function installOutbox(db: Db) {
         { $set: { published: true } },
       );
     },
-    /** Accepted installs requested before `before` whose event is not known to be on the topic. */
-    async pending(before: Date, limit: number): Promise<Requested[]> {
+    /** Accepted operations requested before `before` whose event is not known to be on the topic. */
+    async pending(before: Date, limit: number): Promise<OperationRequest[]> {
       const documents = await collection
         .find({ published: false, requestedAt: { $lt: before.toISOString() } })
         .sort({ requestedAt: 1 })
@@ -63,16 +77,22 @@ export function installOutbox(db: Db) {
         .toArray();
       return documents.map(eventOf);
     },
-    /** The accepted install's event, published or not. */
+    /** The accepted install's event, published or not (undefined for an uninstall's id). */
     async find(installId: string): Promise<Requested | undefined> {
+      const document = await collection.findOne({ _id: installId });
+      const event = document ? eventOf(document) : undefined;
+      return event?.type === "InstallRequested" ? event : undefined;
+    },
+    /** The accepted operation's event, an install's or an uninstall's, published or not. */
+    async findOperation(installId: string): Promise<OperationRequest | undefined> {
       const document = await collection.findOne({ _id: installId });
       return document ? eventOf(document) : undefined;
     },
     /** How many of a tenant's accepted installs are not yet on the topic, counted up to `limit`. */
     countUnpublished: (tenantId: string, limit: number): Promise<number> =>
       collection.countDocuments({ tenantId, published: false }, { limit }),
-    /** A tenant's accepted installs not yet on the topic (while Kafka is away: not in the projection yet). */
-    async unpublishedOf(tenantId: string, limit: number): Promise<Requested[]> {
+    /** A tenant's accepted operations not yet on the topic (while Kafka is away: not in the projection yet). */
+    async unpublishedOf(tenantId: string, limit: number): Promise<OperationRequest[]> {
       const documents = await collection.find({ tenantId, published: false }).limit(limit).toArray();
       return documents.map(eventOf);
     },

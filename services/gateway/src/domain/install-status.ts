@@ -25,6 +25,8 @@ export interface InstallState {
     completedAt: string;
     dryRun: boolean;
     plan: PlannedArtifact[] | null;
+    /** Only for an uninstall (docs/lifecycle.md): what it removed, and the tenant keys it kept. */
+    uninstall?: { artifactsRemoved: number; kept: string[] };
   } | null;
   failure: { stage: InstallStage; error: string; message: string; rolledBack: boolean } | null;
   /** When the terminal event occurred (estimates use requestedAt → finishedAt). */
@@ -50,7 +52,7 @@ function initialState(event: InstallEvent): InstallState {
     packageId: event.packageId,
     version: event.version,
     requestedAt: event.occurredAt,
-    requestSeen: event.type === "InstallRequested",
+    requestSeen: isRequest(event),
     requestedBy: null,
     importId: null,
     artifactCount: null,
@@ -63,10 +65,18 @@ function initialState(event: InstallEvent): InstallState {
   };
 }
 
+/** The event that starts an operation: an install's request or an uninstall's. */
+const isRequest = (event: InstallEvent) =>
+  event.type === "InstallRequested" || event.type === "UninstallRequested";
+
 function stageOf(event: InstallEvent): InstallStage | undefined {
   switch (event.type) {
     case "InstallRequested":
+    case "UninstallRequested":
       return "Queued";
+    case "UninstallStarted":
+    case "ArtifactRemoved":
+      return "Uninstalling";
     case "SecurityScanStarted":
       return event.phase === "Downloading" ? "Downloading" : "SecurityScan";
     case "SecurityScanCompleted":
@@ -80,8 +90,10 @@ function stageOf(event: InstallEvent): InstallStage | undefined {
 }
 
 function progressOf(event: InstallEvent): InstallState["progress"] {
-  if (event.type === "ImportStarted") return { installed: 0, total: event.total };
-  if (event.type === "ArtifactInstalled") return { installed: event.index, total: event.total };
+  if (event.type === "ImportStarted" || event.type === "UninstallStarted")
+    return { installed: 0, total: event.total };
+  if (event.type === "ArtifactInstalled" || event.type === "ArtifactRemoved")
+    return { installed: event.index, total: event.total };
   return null;
 }
 
@@ -91,7 +103,8 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
 }
 
 /**
- * The status projection's reducer (DESIGN.md §4): pure and monotonic. Every field only moves forward
+ * The status projection's reducer (DESIGN.md §4): pure and monotonic. An uninstall (docs/lifecycle.md)
+ * is folded the same way: Queued, Uninstalling with "k of n" removed, Success or Failed. Every field only moves forward
  * (stage by rank, progress by count, requestedAt towards the request's time), the first terminal outcome is final, and
  * applying an event twice changes nothing, so any order or repetition of one install's events that
  * contains the same events ends in the same state.
@@ -102,11 +115,11 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
 export function reduceInstallStatus(state: InstallState | undefined, event: InstallEvent): InstallState {
   const current = state ?? initialState(event);
   const next: InstallState = { ...current, progress: mergeProgress(current.progress, progressOf(event)) };
-  const isRequest = event.type === "InstallRequested";
-  if (isRequest && !current.requestSeen) next.requestedAt = event.occurredAt;
-  else if (isRequest === current.requestSeen)
+  const request = isRequest(event);
+  if (request && !current.requestSeen) next.requestedAt = event.occurredAt;
+  else if (request === current.requestSeen)
     next.requestedAt = earliest(current.requestedAt, event.occurredAt);
-  next.requestSeen = current.requestSeen || isRequest;
+  next.requestSeen = current.requestSeen || request;
   const stage = stageOf(event);
   if (stage) next.stage = furthest(next.stage, stage);
 
@@ -114,6 +127,10 @@ export function reduceInstallStatus(state: InstallState | undefined, event: Inst
     next.requestedBy = event.requestedBy;
     next.importId = event.importId;
     next.artifactCount = event.artifactCount;
+  }
+  if (event.type === "UninstallRequested") {
+    next.requestedBy = event.requestedBy;
+    next.importId = event.importId;
   }
   if (next.status !== "InProgress") return next;
   if (event.type === "InstallSucceeded") {
@@ -129,7 +146,21 @@ export function reduceInstallStatus(state: InstallState | undefined, event: Inst
       plan: event.plan ?? null,
     };
   }
-  if (event.type === "InstallFailed") {
+  if (event.type === "UninstallSucceeded") {
+    next.status = "Success";
+    next.importId = event.importId;
+    next.finishedAt = event.occurredAt;
+    next.success = {
+      importId: event.importId,
+      artifactsInstalled: 0,
+      conflictsResolved: 0,
+      completedAt: event.completedAt,
+      dryRun: false,
+      plan: null,
+      uninstall: { artifactsRemoved: event.artifactsRemoved, kept: event.kept },
+    };
+  }
+  if (event.type === "InstallFailed" || event.type === "UninstallFailed") {
     next.status = "Failed";
     next.finishedAt = event.occurredAt;
     next.failure = {

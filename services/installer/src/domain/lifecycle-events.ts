@@ -27,7 +27,11 @@ export function journalEvents(journal: ImportJournal): InstallEvent[] {
       case "InstallFailed":
         return { ...event, ...lifecycle };
       case "InstallSucceeded":
-        return { ...event, ...lifecycle, ...(event.dryRun ? {} : { artifacts: ownedAfter(journal) }) };
+        return {
+          ...event,
+          ...lifecycle,
+          ...(event.dryRun ? {} : { artifacts: ownedAfter(journal), requestedBy: journal.requestedBy }),
+        };
       default:
         return event;
     }
