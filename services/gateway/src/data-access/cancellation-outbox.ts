@@ -40,6 +40,18 @@ export function cancellationOutbox(db: Db) {
         return cancelRequestOf(first);
       }
     },
+    /**
+     * Removes a cancel that was never accepted (its insert landed after the caller was told 503): only
+     * this request's own record, and only while unpublished. True when it was removed.
+     */
+    async withdraw(event: CancelRequested): Promise<boolean> {
+      const { deletedCount } = await collection.deleteOne({
+        _id: event.installId,
+        requestedAt: event.occurredAt,
+        published: false,
+      });
+      return deletedCount === 1;
+    },
     async find(installId: string): Promise<CancelRequested | undefined> {
       const document = await collection.findOne({ _id: installId });
       return document ? cancelRequestOf(document) : undefined;

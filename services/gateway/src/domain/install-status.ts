@@ -31,6 +31,8 @@ export interface InstallState {
   failure: { stage: InstallStage; error: string; message: string; rolledBack: boolean } | null;
   /** When the terminal event occurred (estimates use requestedAt → finishedAt). */
   finishedAt: string | null;
+  /** Set (only) for an uninstall, from its first event on (docs/lifecycle.md). */
+  kind?: "uninstall";
 }
 
 // An uninstall goes Queued → Uninstalling; one operation never reaches both Installing and Uninstalling.
@@ -103,11 +105,11 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
 }
 
 /**
- * The status projection's reducer (DESIGN.md §4): pure and monotonic. An uninstall (docs/lifecycle.md)
- * is folded the same way: Queued, Uninstalling with "k of n" removed, Success or Failed. Every field only moves forward
+ * The status projection's reducer (DESIGN.md §4): pure and monotonic. Every field only moves forward
  * (stage by rank, progress by count, requestedAt towards the request's time), the first terminal outcome is final, and
  * applying an event twice changes nothing, so any order or repetition of one install's events that
- * contains the same events ends in the same state.
+ * contains the same events ends in the same state. An uninstall (docs/lifecycle.md) is folded the same
+ * way: Queued, Uninstalling with "k of n" removed, then Success or Failed.
  *
  * @example
  * const state = events.reduce<InstallState | undefined>(reduceInstallStatus, undefined);
@@ -132,6 +134,7 @@ export function reduceInstallStatus(state: InstallState | undefined, event: Inst
     next.requestedBy = event.requestedBy;
     next.importId = event.importId;
   }
+  if (event.type.startsWith("Uninstall") || event.type === "ArtifactRemoved") next.kind = "uninstall";
   if (next.status !== "InProgress") return next;
   if (event.type === "InstallSucceeded") {
     next.status = "Success";
