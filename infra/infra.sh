@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Local infrastructure without Docker: Apache Kafka (KRaft, one node), Apicurio Registry
-# (Confluent-compatible API) and FerretDB (MongoDB wire protocol on SQLite), all on loopback.
+# (Confluent-compatible API) and FerretDB (MongoDB wire protocol) on PostgreSQL, all on loopback.
 #
-#   infra.sh provision|up|down|status|env|logs [component]|versions
+#   infra.sh provision|up|down|forget|status|env|logs [component]|versions
 #
 # Downloads are cached in $INSTALLHUB_CACHE (default ~/.cache/installhub); data, logs and pid files
 # live in .infra/ of the repository (git-ignored; INSTALLHUB_INFRA_DIR moves it).
@@ -10,6 +10,7 @@
 # Ports, one setting per component (defaults in brackets), so two checkouts can run side by side:
 #   INFRA_KAFKA_PORT [9092]  INFRA_KAFKA_CONTROLLER_PORT [9093]  INFRA_REGISTRY_PORT [8081]
 #   INFRA_MONGO_PORT [27017]
+# FerretDB stores in PostgreSQL (a Unix socket, no port); INFRA_MONGO_BACKEND=sqlite keeps the old SQLite.
 # A component whose URL is set (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGO_URL) is used as it is and
 # neither provisioned nor started. `env` prints the three URLs to use, as `export` lines.
 #
@@ -29,6 +30,9 @@ source "$ROOT/scripts/lib/progress.sh"
 KAFKA_VERSION=3.9.1
 APICURIO_VERSION=3.0.9
 FERRETDB_VERSION=v1.24.2
+# FerretDB's storage: PostgreSQL (Debian's package) takes concurrent writes; SQLite has one writer, and
+# under load answers SQLITE_BUSY, lets its WAL grow without bound and crashed on a dropped database.
+MONGO_BACKEND=${INFRA_MONGO_BACKEND:-postgresql}
 
 COMPONENTS=(kafka registry mongodb)
 
@@ -195,7 +199,67 @@ build_ferretdb() ( # source dir, binary
   cd "$1" && go build -o "$2" ./cmd/ferretdb
 )
 
+# ---------- PostgreSQL behind FerretDB ----------
+
+# PostgreSQL refuses to run as root, so as root it runs as Debian's `postgres` user, with its data
+# where that user can always reach it (not below a checkout a 0700 folder may hide): one cluster per
+# state directory under /var/lib/installhub/postgres. Without root it runs as the user, in the state
+# directory. It listens on a Unix socket only: no port to collide with anyone's.
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+pg_home() {
+  if [ "$(id -u)" = 0 ]; then
+    echo "/var/lib/installhub/postgres/$(printf '%s' "$STATE" | sha1sum | cut -c1-12)"
+  else
+    echo "$STATE/mongodb/postgres"
+  fi
+}
+as_pg_user() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_socket_url() { echo "postgres://installhub@/ferretdb?host=$(pg_home)"; }
+
+provision_postgres() {
+  [ "$MONGO_BACKEND" = postgresql ] || return 0
+  [ -n "$(pg_bin)" ] && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null ||
+    die "mongodb: PostgreSQL is not installed; install Debian's postgresql package, or set INFRA_MONGO_BACKEND=sqlite"
+  step_begin "PostgreSQL" "installing Debian's postgresql package (output in $(display_path "$PROVISION_LOG"))"
+  run_logged "$PROVISION_LOG" apt-get update -qq || exit 1
+  DEBIAN_FRONTEND=noninteractive run_logged "$PROVISION_LOG" apt-get install -y -qq --no-install-recommends postgresql || exit 1
+  step_end "PostgreSQL" installed
+}
+
+# Starts this checkout's cluster (initialised on first use) unless it runs; waits until it answers.
+start_postgres() {
+  local home bin
+  home=$(pg_home)
+  bin=$(pg_bin)
+  if [ ! -f "$home/data/PG_VERSION" ]; then
+    mkdir -p "$home"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$home" && chmod 0700 "$home"
+    as_pg_user "$bin/initdb" -D "$home/data" -U installhub --auth=trust -E UTF8 >>"$(log_file mongodb)" 2>&1 ||
+      die "mongodb: PostgreSQL initdb failed; see $(display_path "$(log_file mongodb)")"
+  fi
+  if ! as_pg_user "$bin/pg_ctl" -D "$home/data" status >/dev/null 2>&1; then
+    # fsync off: durable against a crashed process (what the tests do to it), not against power loss.
+    as_pg_user "$bin/pg_ctl" -D "$home/data" -l "$home/postgres.log" -w -t 60 \
+      -o "-k $home -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=400" \
+      start >>"$(log_file mongodb)" 2>&1 || die "mongodb: PostgreSQL did not start; see $home/postgres.log"
+  fi
+  as_pg_user "$bin/psql" -h "$home" -U installhub -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" |
+    grep -q 1 || as_pg_user "$bin/createdb" -h "$home" -U installhub ferretdb >>"$(log_file mongodb)" 2>&1 ||
+    die "mongodb: could not create the ferretdb database; see $(display_path "$(log_file mongodb)")"
+}
+
+stop_postgres() {
+  [ "$MONGO_BACKEND" = postgresql ] || return 0
+  local home bin
+  home=$(pg_home)
+  bin=$(pg_bin)
+  [ -n "$bin" ] && [ -f "$home/data/postmaster.pid" ] || return 0
+  as_pg_user "$bin/pg_ctl" -D "$home/data" -m fast -w stop >/dev/null 2>&1 && log "mongodb: PostgreSQL stopped" || true
+}
+
 provision_mongodb() {
+  provision_postgres
   local binary="$CACHE/ferretdb-$FERRETDB_VERSION"
   if [ ! -x "$binary" ]; then
     step_begin "FerretDB $FERRETDB_VERSION" "building from the Go module proxy (output in $(display_path "$PROVISION_LOG"))"
@@ -280,7 +344,14 @@ start_registry() {
 
 start_mongodb() {
   mkdir -p "$STATE/mongodb/data"
-  spawn mongodb "$CACHE/ferretdb-$FERRETDB_VERSION" --handler=sqlite --sqlite-url="file:$STATE/mongodb/data/" \
+  local storage
+  if [ "$MONGO_BACKEND" = postgresql ]; then
+    start_postgres
+    storage=(--handler=postgresql "--postgresql-url=$(pg_socket_url)")
+  else
+    storage=(--handler=sqlite "--sqlite-url=file:$STATE/mongodb/data/")
+  fi
+  spawn mongodb "$CACHE/ferretdb-$FERRETDB_VERSION" "${storage[@]}" \
     --state-dir="$STATE/mongodb" --listen-addr="127.0.0.1:$(configured_port mongodb)" --telemetry=disable \
     --log-level=WARN --log-format=text --debug-addr=-
 }
@@ -325,7 +396,7 @@ version_of() {
   case $1 in
     kafka) echo "Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$port" ;;
     registry) echo "Apicurio Registry $APICURIO_VERSION on http://127.0.0.1:$port/apis/ccompat/v7" ;;
-    mongodb) echo "FerretDB $FERRETDB_VERSION (SQLite) on mongodb://127.0.0.1:$port" ;;
+    mongodb) echo "FerretDB $FERRETDB_VERSION ($MONGO_BACKEND) on mongodb://127.0.0.1:$port" ;;
   esac
 }
 
@@ -404,6 +475,14 @@ cmd_down() {
   # Stop the registry before Kafka so nothing logs connection errors on the way down.
   # Only this checkout's processes are stopped; a server on the same port that is not ours stays.
   for name in registry mongodb kafka; do stop_component "$name"; done
+  stop_postgres
+}
+
+# Down, then every trace of this state directory: for infrastructure made for one run (the chaos suite).
+cmd_forget() {
+  cmd_down
+  [ "$MONGO_BACKEND" = postgresql ] && rm -rf "$(pg_home)"
+  rm -rf "$STATE"
 }
 
 cmd_status() {
@@ -480,9 +559,10 @@ case ${1:-} in
   provision) cmd_provision ;;
   up) cmd_up ;;
   down) cmd_down ;;
+  forget) cmd_forget ;;
   status) cmd_status ;;
   env) cmd_env ;;
   logs) shift; cmd_logs "$@" ;;
   versions) cmd_versions ;;
-  *) echo "usage: infra.sh provision|up|down|status|env|logs [kafka|registry|mongodb]|versions" >&2; exit 2 ;;
+  *) echo "usage: infra.sh provision|up|down|forget|status|env|logs [kafka|registry|mongodb]|versions" >&2; exit 2 ;;
 esac

@@ -82,7 +82,7 @@ const env = {
   KAFKA_SESSION_TIMEOUT_MS: "6000",
   CONSUMER_MAX_BACKOFF_MS: "2000",
   OUTBOX_SWEEP_INTERVAL_MS: "1000",
-  OUTBOX_RELAY_GRACE_MS: "6000",
+  OUTBOX_RELAY_GRACE_MS: "20000",
 };
 
 // ---------- what the services need around them ----------
@@ -155,6 +155,7 @@ async function kill(name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<v
 
 let stopping = false;
 async function shutdown(code: number): Promise<never> {
+  if (stopping) return new Promise(() => {});
   stopping = true;
   clearTimeout(overall);
   await Promise.all([...running.keys()].map((name) => kill(name, "SIGTERM").catch(() => {})));
@@ -162,13 +163,22 @@ async function shutdown(code: number): Promise<never> {
   await smtp.close().catch(() => {});
   await mongo.close().catch(() => {});
   try {
-    infra("down");
+    infra("forget");
   } catch {}
   await rm(stateDir, { recursive: true, force: true });
   await rm(scratch, { recursive: true, force: true });
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(130));
+// Whatever goes wrong in the runner itself, what it started is stopped.
+process.on("uncaughtException", (error) => {
+  say(`runner failed: ${error.stack ?? error}`);
+  void shutdown(1);
+});
+process.on("unhandledRejection", (error) => {
+  say(`runner failed: ${(error as Error)?.stack ?? error}`);
+  void shutdown(1);
+});
 
 // ---------- the load: a careful client per install ----------
 
@@ -225,6 +235,8 @@ interface Attempt {
   key: string;
   /** The answer the caller finally believes: the last one it got. */
   answer: number | "timeout";
+  /** Whether any try got no answer at all (a timeout, a refused connection). */
+  unanswered: boolean;
   installId?: string;
   latenciesMs: number[];
 }
@@ -235,7 +247,15 @@ async function installOnce(index: number): Promise<void> {
   const tenant = tenants[index % tenants.length]!;
   // Every tenant sees every kind over the run, in a different order.
   const kind = kinds[(index + Math.floor(index / tenants.length)) % kinds.length]!;
-  const attempt: Attempt = { tenant, kind, phase, key: randomUUID(), answer: "timeout", latenciesMs: [] };
+  const attempt: Attempt = {
+    tenant,
+    kind,
+    phase,
+    key: randomUUID(),
+    answer: "timeout",
+    unanswered: false,
+    latenciesMs: [],
+  };
   attempts.push(attempt);
   // A careful client: a timeout or a connection error is retried with the same Idempotency-Key.
   for (let tries = 0; tries < 5; tries++) {
@@ -259,6 +279,7 @@ async function installOnce(index: number): Promise<void> {
     } catch {
       attempt.latenciesMs.push(performance.now() - start);
       attempt.answer = "timeout";
+      attempt.unanswered = true;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000 * (tries + 1)));
   }
@@ -397,11 +418,17 @@ say(`load stopped: ${attempts.length} install requests; waiting for every accept
 // ---------- invariants ----------
 
 const accepted = attempts.filter((attempt) => attempt.answer === 202 && attempt.installId);
-const statusOf = async (installId: string) => {
-  const response = await fetch(`${gatewayUrl}/api/marketplace/installs/${installId}/status`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  return (await response.json()) as { status: string; error?: string; dryRun?: boolean; importId?: string };
+type StatusView = { status: string; stage?: string; error?: string; dryRun?: boolean; importId?: string };
+const statusOf = async (installId: string): Promise<StatusView> => {
+  try {
+    const response = await fetch(`${gatewayUrl}/api/marketplace/installs/${installId}/status`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    return (await response.json()) as StatusView;
+  } catch (error) {
+    return { status: "InProgress", stage: `unreadable: ${(error as Error).message}` };
+  }
 };
 /** What is left of the budget, keeping 30 s to check the invariants and stop everything. */
 const remainingMs = () => Math.max(1_000, budgetMs - (performance.now() - began) - 30_000);
@@ -471,10 +498,30 @@ await readTopicToEnd(kafka, env.DLQ_TOPIC, ({ message }) => {
   });
 });
 
-const refusedIds = attempts.filter((attempt) => attempt.answer !== 202).map((attempt) => attempt.installId);
 const acceptedIds = new Set(accepted.map((attempt) => attempt.installId!));
-const requestedOnTopic = new Set(events.filter((e) => e.type === "InstallRequested").map((e) => e.installId));
-const ghostInstalls = [...requestedOnTopic].filter((id) => !acceptedIds.has(id));
+/**
+ * A caller that never got an answer to some try cannot know whether its install happened (a lost 202
+ * is possible); every other non-202 caller was told "nothing happens". So per tenant, installs nobody
+ * was told of may exist only up to that tenant's number of callers left without an answer.
+ */
+const countBy = <T>(items: T[], key: (item: T) => string) => {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+};
+const unanswered = countBy(
+  attempts.filter((attempt) => attempt.answer !== 202 && attempt.unanswered),
+  (attempt) => attempt.tenant,
+);
+const refusedCount = attempts.filter((attempt) => attempt.answer !== 202 && !attempt.unanswered).length;
+const requestedUntold = events.filter(
+  (event) =>
+    event.type === "InstallRequested" &&
+    !acceptedIds.has(event.installId) &&
+    !poisonIds.includes(event.installId),
+);
+const untoldByTenant = countBy(requestedUntold, (event) => event.tenantId);
+const ghostTenants = [...untoldByTenant].filter(([tenant, count]) => count > (unanswered.get(tenant) ?? 0));
 
 const wrongOutcomes = accepted.filter((attempt) => {
   const status = finalStatuses.get(attempt.installId!)!;
@@ -509,14 +556,18 @@ const toldSucceeded = new Set(
     .map((a) => finalStatuses.get(a.installId!)!.importId!),
 );
 const records = await importRecordsOf(mongo.db).find({ status: "Succeeded", dryRun: false }).toArray();
-const importsNobodyWasTold = records
-  .filter((record) => !toldSucceeded.has(record._id))
-  .map((record) => record._id);
+const untoldImports = records.filter((record) => !acceptedIds.has(record.installId));
+const untoldImportIds = new Set(untoldImports.map((record) => record._id));
+const importsNobodyWasTold = [...countBy(untoldImports, (record) => record.tenantId)].filter(
+  ([tenant, count]) => count > (unanswered.get(tenant) ?? 0),
+);
 const artifacts = await mongo.db
   .collection<{ tenantId: string; key: string; source: { importId: string } | null }>("tenant_artifacts")
   .find({})
   .toArray();
-const foreignWrites = artifacts.filter((a) => a.source && !toldSucceeded.has(a.source.importId));
+const foreignWrites = artifacts.filter(
+  (a) => a.source && !toldSucceeded.has(a.source.importId) && !untoldImportIds.has(a.source.importId),
+);
 const keys = new Set<string>();
 const duplicateArtifacts = artifacts.filter((a) => {
   const key = `${a.tenantId}/${a.key}`;
@@ -567,9 +618,9 @@ const invariants = [
     detail: flips.length ? flips.slice(0, 3).join(", ") : "none",
   },
   {
-    invariant: "no ghost installs (nothing happens without a 202)",
-    holds: ghostInstalls.length === 0 && importsNobodyWasTold.length === 0,
-    detail: `requested without a 202: ${ghostInstalls.length}; imports nobody was told of: ${importsNobodyWasTold.length}; answers other than 202: ${refusedIds.length}`,
+    invariant: "no ghost installs (nothing happens for a caller told it would not)",
+    holds: ghostTenants.length === 0 && importsNobodyWasTold.length === 0,
+    detail: `refused (told so): ${refusedCount}; left without an answer: ${[...unanswered.values()].reduce((a, b) => a + b, 0)}; their installs that exist anyway: ${requestedUntold.length}; tenants with more of those than unanswered callers: ${ghostTenants.length + importsNobodyWasTold.length}`,
   },
   {
     invariant: "each tenant's artifacts written only by successes callers were told of",

@@ -1,4 +1,4 @@
-import { auditLogPath, importPath } from "@installhub/shared";
+import { auditLogPath, consumerGroupId, importPath } from "@installhub/shared";
 import { uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installPath } from "../../services/gateway/test/harness.ts";
@@ -30,6 +30,12 @@ async function finalStatus(installId: string, token: string) {
     },
     { timeoutMs: 90_000, what: `install ${installId} to finish` },
   );
+}
+
+/** The installer has handled everything on the topic so far, and the bus has read what it published. */
+async function installerCaughtUp() {
+  await stack.bus.groupCaughtUp(consumerGroupId(stack.config, "installer"), 90_000);
+  await stack.bus.caughtUp();
 }
 
 describe("the spec's examples, end to end", () => {
@@ -132,11 +138,35 @@ describe("the spec's examples, end to end", () => {
     );
     const link = /(http:\/\/[^\s"<]+\/audit-log)/.exec(mail.text)?.[1];
     expect(link).toBeDefined();
-    const audit = await fetch(link!, { headers: { authorization: `Bearer ${accepted.token}` } });
+    // The notifier and the installer handle the failure side by side: the link resolves once the
+    // installer has recorded it.
+    const audit = await waitFor(
+      async () => {
+        const response = await fetch(link!, { headers: { authorization: `Bearer ${accepted.token}` } });
+        return response.status !== 404 && response;
+      },
+      { what: "the audit log behind the mail's link" },
+    );
     expect(audit.status).toBe(200);
     expect(link).toMatch(
       new RegExp(`${auditLogPath("imp-").replace("imp-", "imp-[a-z0-9-]+").replaceAll("/", "\\/")}$`),
     );
+
+    // The tenant is untouched: once the installer has handled everything on the topic (the verdict
+    // and the failure included), no artifact was written and no import was started.
+    await installerCaughtUp();
+    const db = stack.gateway.platform.mongo.db;
+    expect(await db.collection("tenant_artifacts").countDocuments({ tenantId })).toBe(0);
+    expect(
+      stack.bus
+        .eventsOf(accepted.body.installId)
+        .filter((event) => event.type === "ImportStarted" || event.type === "ArtifactInstalled"),
+    ).toEqual([]);
+    expect(
+      (await stack.call("GET", link!.replace(stack.gateway.url, ""), { token: accepted.token })).body,
+    ).toMatchObject({
+      entries: [{ action: "ImportFailed" }],
+    });
   });
 
   it("asks for the Community acknowledgement, then installs with a WARN verdict", async () => {
@@ -176,6 +206,7 @@ describe("the spec's examples, end to end", () => {
       error: "IntegrityCheckFailed",
       rolledBack: true,
     });
+    await installerCaughtUp();
     expect(
       await stack.gateway.platform.mongo.db.collection("tenant_artifacts").countDocuments({ tenantId }),
     ).toBe(0);

@@ -28,6 +28,11 @@ export const baseConfigSchema = z.object({
     .default("mongodb://127.0.0.1:27017/"),
   MONGO_DB: z.string().min(1).default("installhub"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * How long a consumer group waits for a silent member before giving its partitions to another
+   * (and, after a crash, before a restarted member can take them back).
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   /** First wait before a failed handler is tried again; it doubles up to CONSUMER_MAX_BACKOFF_MS. */
   CONSUMER_INITIAL_BACKOFF_MS: z.coerce.number().int().min(1).default(200),
   /** The longest wait between two tries while a dependency (store, broker, registry) is away. */

@@ -11,6 +11,10 @@ describe("classifyFailure", () => {
     ["a store that cannot be reached", withName("MongoServerSelectionError")],
     ["a store connection that broke", new MongoNetworkError("connection reset")],
     ["a store that timed out", withName("MongoNetworkTimeoutError")],
+    [
+      "FerretDB's busy SQLite database",
+      new MongoServerError({ code: 1, errmsg: "[collection.go:135] database is locked (5) (SQLITE_BUSY)" }),
+    ],
     ["a primary stepping down", new MongoServerError({ code: 189, errmsg: "stepped down" })],
     ["a store shutting down", new MongoServerError({ code: 91, errmsg: "shutdown in progress" })],
     [

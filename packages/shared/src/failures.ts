@@ -87,6 +87,8 @@ function isTransientOne(error: ErrorLike): boolean {
   if (["TransientError", "AbortError", "TimeoutError", "DeadlineExceeded"].includes(name)) return true;
   if (transientMongoErrorNames.has(name)) return true;
   if (name.startsWith("Mongo")) {
+    // FerretDB on SQLite answers a busy database (another writer holds the lock) as InternalError.
+    if (/database is locked|SQLITE_BUSY/.test((error as Error).message ?? "")) return true;
     if (typeof error.hasErrorLabel === "function") {
       if (error.hasErrorLabel("RetryableWriteError") || error.hasErrorLabel("TransientTransactionError"))
         return true;

@@ -67,7 +67,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     deadLetters: deadLetterLedger(platform.mongo.db),
     logger: platform.logger,
     retry: options.retry ?? consumerRetryOf(options.config),
-    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    sessionTimeoutMs: options.sessionTimeoutMs ?? options.config.KAFKA_SESSION_TIMEOUT_MS,
   });
   platform.readinessChecks.consumer = consumerReadiness(consumer);
   const ops =

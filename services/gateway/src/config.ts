@@ -38,7 +38,7 @@ export const gatewayConfigSchema = baseConfigSchema
     /** How often the outbox is swept for accepted installs nobody published. */
     OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
     /** Age of an unpublished accepted install before the sweep publishes it; above ACCEPT_TIMEOUT_MS. */
-    OUTBOX_RELAY_GRACE_MS: z.coerce.number().int().min(1_000).default(10_000),
+    OUTBOX_RELAY_GRACE_MS: z.coerce.number().int().min(1_000).default(30_000),
     /** Installs of one tenant not yet finished; more are answered 429 (OWASP API4). 0: no limit. */
     MAX_INSTALLS_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(0).default(100),
     /** Install requests one caller (`sub`) may make per minute, per gateway instance; 0: no limit. */

@@ -25,17 +25,18 @@ async function freshCaller(permissions?: string[]) {
 }
 
 const requestedIn = (tenant: string) =>
-  t.bus.events.filter((event) => event?.type === "InstallRequested" && event.tenantId === tenant);
+  t.bus.events.filter((event) => event.type === "InstallRequested" && event.tenantId === tenant);
 
-/** Waits until the topic has been read past a marker install published after `tenant`'s requests. */
-async function topicSettled(tenant: string) {
-  const marker = await freshCaller();
-  const accepted = await t.call("POST", installPath("acme-invoice-workflows"), {
-    token: marker.token,
-    body: { targetTenantId: marker.tenant },
+/**
+ * The tenant's InstallRequested events, once nothing more can come: the gateway answers when an install
+ * is recorded in its outbox and its relay publishes right after, so first the relay's backlog is empty,
+ * then the bus has read every partition to its end.
+ */
+async function publishedFor(tenant: string) {
+  await waitFor(() => t.gateway.relay.backlog() === 0, {
+    what: "the outbox relay to publish what was accepted",
   });
-  expect(accepted.status).toBe(202);
-  await t.bus.waitForEvents(accepted.body.installId, (events) => events.length > 0);
+  await t.bus.caughtUp();
   return requestedIn(tenant);
 }
 
@@ -219,7 +220,7 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
       expect(response.status, String(token)).toBe(401);
       expect(response.body.error).toBe("Unauthorized");
     }
-    expect(await topicSettled(tenant)).toEqual([]);
+    expect(await publishedFor(tenant)).toEqual([]);
   });
 
   it("checks in a fixed order, so a request with several problems always gets the same answer", async () => {
@@ -277,8 +278,25 @@ describe("Idempotency-Key", () => {
     });
     expect(different).toMatchObject({ status: 422, body: { error: "IdempotencyKeyReused" } });
 
-    const requested = await topicSettled(tenant);
+    const requested = await publishedFor(tenant);
     expect(requested.map((event) => event.installId)).toEqual([first.body.installId]);
+  });
+
+  it("answers 422 IdempotencyKeyReused for the same key and body sent to another package, publishing nothing", async () => {
+    const { tenant, token } = await freshCaller();
+    const headers = { "idempotency-key": uniqueId("key") };
+    const body = { targetTenantId: tenant, defaultConflictStrategy: "Skip" };
+    const first = await t.call("POST", installPath("acme-invoice-workflows"), { token, headers, body });
+    expect(first.status).toBe(202);
+
+    // The body alone is the same request; the package in the path is not.
+    const other = await t.call("POST", installPath("acme-reporting-pack"), { token, headers, body });
+    expect(other).toMatchObject({ status: 422, body: { error: "IdempotencyKeyReused" } });
+
+    const requested = await publishedFor(tenant);
+    expect(requested.map((event) => [event.installId, event.packageId])).toEqual([
+      [first.body.installId, "acme-invoice-workflows"],
+    ]);
   });
 
   it("scopes keys per caller and makes every POST without a key a new install", async () => {
@@ -305,7 +323,7 @@ describe("Idempotency-Key", () => {
     });
     const ids = [mine, theirs, noKey1, noKey2].map((response) => response.body.installId);
     expect(new Set(ids).size).toBe(4);
-    expect((await topicSettled(tenant)).length).toBe(4);
+    expect((await publishedFor(tenant)).length).toBe(4);
   });
 });
 

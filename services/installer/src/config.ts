@@ -23,7 +23,5 @@ export const installerConfigSchema = baseConfigSchema.extend({
    * asks before it starts and before it ends). 0: before every artifact.
    */
   INSTALL_CANCEL_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(100),
-  /** How long the consumer group waits for a silent installer before handing its partitions on. */
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
 });
 export type InstallerConfig = z.infer<typeof installerConfigSchema>;

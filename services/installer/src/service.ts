@@ -37,7 +37,6 @@ export function startInstaller(
     config,
     logger,
     indexes: installerIndexes,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     handlers: ({ mongo: { db }, publisher }) =>
       installerHandlers(
         (options.adapt ?? ((deps) => deps))({

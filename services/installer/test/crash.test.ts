@@ -1,17 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { repositoryRoot } from "@installhub/shared";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { consumerGroupId, type PackageDocument, repositoryRoot } from "@installhub/shared";
 import { uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installerCollections } from "../src/data-access/collections.ts";
 import type { ImportJournal } from "../src/domain/journal.ts";
-import { type Harness, installOf, isTerminal, ofType, startHarness } from "./harness.ts";
+import { type ExampleInstall, type Harness, installOf, isTerminal, ofType, startHarness } from "./harness.ts";
 
 let harness: Harness;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  // A pause after each artifact write, so the kill lands between the third and the fourth.
+  // A pause after each artifact write, so a kill lands between two writes.
   harness = await startHarness("installer-crash", {
     INSTALL_ARTIFACT_THROTTLE_MS: "1500",
     KAFKA_SESSION_TIMEOUT_MS: "10000",
@@ -19,24 +21,100 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await harness?.close();
 });
 
-function spawnInstaller(): ChildProcess {
-  const child = spawn(process.execPath, ["services/installer/src/main.ts"], {
+const mainScript = "services/installer/src/main.ts";
+
+/** An installer process on this file's topics and database; what it prints is kept (and never blocks it). */
+function spawnInstaller(
+  env: Record<string, string> = {},
+  script = mainScript,
+): ChildProcess & { printed: () => string } {
+  const child = spawn(process.execPath, [script], {
     cwd: repositoryRoot,
-    env: { ...process.env, ...harness.env },
-    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...harness.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let printed = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    printed += chunk;
   });
   children.push(child);
-  return child;
+  return Object.assign(child, { printed: () => printed });
 }
 
 async function killed(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   const exited = once(child, "exit");
   child.kill(signal);
   await exited;
+}
+
+const journals = () => harness.db.collection<ImportJournal>(installerCollections.journal);
+const journalOf = (install: ExampleInstall) => journals().findOne({ _id: install.importId });
+const appliedIndexes = (journal: ImportJournal | null) =>
+  (journal?.steps ?? []).filter((step) => step.appliedAt !== null).map((step) => step.index);
+const undoneIndexes = (journal: ImportJournal | null) =>
+  (journal?.steps ?? []).filter((step) => step.undoneAt !== null).map((step) => step.index);
+/** The tenant's artifacts as key → versionId. */
+const versionsIn = async (tenantId: string) =>
+  Object.fromEntries(
+    (await harness.snapshot(tenantId)).map((artifact) => [artifact.key, artifact.versionId]),
+  );
+
+const installerGroup = () => consumerGroupId(harness.config, "installer");
+
+/** The verdict's offset, and how far the installer group has committed its partition. */
+async function verdictCommit(install: ExampleInstall) {
+  const verdict = await waitFor(() => harness.bus.positionOf(install.installId, "SecurityScanCompleted"), {
+    what: "the verdict on the bus",
+  });
+  const committed = (await harness.bus.committedOffsets(installerGroup())).get(verdict.partition) ?? 0n;
+  return { verdict: verdict.offset, committed };
+}
+
+/** Killed while handling the verdict: the group has not committed past it, so it comes again. */
+async function expectVerdictUncommitted(install: ExampleInstall) {
+  const { verdict, committed } = await verdictCommit(install);
+  expect(committed).toBeLessThanOrEqual(verdict);
+}
+
+/**
+ * After the restarted installer's terminal event: it has committed everything on the topic (so past
+ * the verdict), and the bus has read everything it published — what the test counts is final.
+ */
+async function settleAfterRestart(install: ExampleInstall) {
+  await harness.bus.groupCaughtUp(installerGroup(), 90_000);
+  await harness.bus.caughtUp();
+  const { verdict, committed } = await verdictCommit(install);
+  expect(committed).toBeGreaterThan(verdict);
+}
+
+/** The installer's events of the install once it is over, and what it says about them. */
+function expectOneOutcome(install: ExampleInstall) {
+  const events = harness.bus.eventsOf(install.installId);
+  const terminal = events.filter(isTerminal);
+  expect(terminal).toHaveLength(1);
+  return { events, terminal: terminal[0]!, indexes: ofType(events, "ArtifactInstalled").map((e) => e.index) };
+}
+
+/** The example package served from an archive path of its own, which the test may then replace. */
+async function withOwnArchive(pkg: PackageDocument, version: string): Promise<PackageDocument> {
+  const versions = await Promise.all(
+    pkg.versions.map(async (entry) => {
+      if (entry.version !== version) return entry;
+      const archivePath = `packages/crash-copies/${uniqueId(pkg._id)}.tgz`;
+      await mkdir(dirname(join(harness.marketplace.cdnRoot, archivePath)), { recursive: true });
+      await copyFile(
+        join(harness.marketplace.cdnRoot, entry.archivePath),
+        join(harness.marketplace.cdnRoot, archivePath),
+      );
+      return { ...entry, archivePath };
+    }),
+  );
+  return { ...pkg, versions };
 }
 
 describe("installer: crash safety", () => {
@@ -49,33 +127,31 @@ describe("installer: crash safety", () => {
       version: "3.0.0",
       defaultStrategy: "Overwrite",
     });
-    const journals = harness.db.collection<ImportJournal>(installerCollections.journal);
-    const appliedSteps = (journal: ImportJournal | null) =>
-      journal?.steps?.filter((step) => step.appliedAt !== null).length ?? 0;
 
     const first = spawnInstaller();
     await harness.publishInstall(install);
-    await waitFor(async () => appliedSteps(await journals.findOne({ _id: install.importId })) >= 3, {
+    await waitFor(async () => appliedIndexes(await journalOf(install)).length >= 3, {
       timeoutMs: 60_000,
       what: "3 artifacts applied",
     });
     await killed(first, "SIGKILL");
-    const atKill = await journals.findOne({ _id: install.importId });
+    const atKill = await journalOf(install);
     expect(atKill?.outcome).toBeNull();
-    expect(appliedSteps(atKill)).toBeLessThan(5);
+    expect(appliedIndexes(atKill).length).toBeLessThan(5);
+    await expectVerdictUncommitted(install);
 
     const second = spawnInstaller();
     await harness.bus.waitForEvents(install.installId, (events) => events.some(isTerminal), 90_000);
+    await settleAfterRestart(install);
     await killed(second, "SIGTERM");
 
-    const tenant = await harness.snapshot(tenantId);
-    expect(tenant.map((artifact) => [artifact.key, artifact.versionId])).toEqual([
-      ["invoice-approval", `${install.importId}/1`],
-      ["invoice-dashboard", `${install.importId}/3`],
-      ["invoice-reminder", `${install.importId}/2`],
-      ["overdue-report", `${install.importId}/4`],
-      ["vendor-sync", `${install.importId}/5`],
-    ]);
+    expect(await versionsIn(tenantId)).toEqual({
+      "invoice-approval": `${install.importId}/1`,
+      "invoice-dashboard": `${install.importId}/3`,
+      "invoice-reminder": `${install.importId}/2`,
+      "overdue-report": `${install.importId}/4`,
+      "vendor-sync": `${install.importId}/5`,
+    });
 
     const audit = await harness.auditLog(install.importId);
     expect(audit.map((entry) => entry.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
@@ -90,21 +166,119 @@ describe("installer: crash safety", () => {
       conflictsResolved: 2,
     });
 
-    const events = harness.bus.eventsOf(install.installId);
-    const progress = ofType(events, "ArtifactInstalled");
-    const indexes = progress.map((event) => event.index);
+    // The kill may land between publishing progress and counting it published: such events come
+    // once more, identical; any other duplicate is a bug.
+    const { events, terminal, indexes } = expectOneOutcome(install);
     expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
     expect(new Set(indexes)).toEqual(new Set([1, 2, 3, 4, 5]));
+    const progress = ofType(events, "ArtifactInstalled");
     for (const event of progress) {
       expect(event).toEqual(progress.find((firstSeen) => firstSeen.index === event.index));
     }
-    const terminal = events.filter(isTerminal);
-    expect(terminal.every((event) => JSON.stringify(event) === JSON.stringify(terminal[0]))).toBe(true);
-    expect(terminal[0]).toMatchObject({
-      type: "InstallSucceeded",
-      artifactsInstalled: 5,
-      conflictsResolved: 2,
+    expect(terminal).toMatchObject({ type: "InstallSucceeded", artifactsInstalled: 5, conflictsResolved: 2 });
+  });
+
+  it("killed between an artifact write and the journal recording it, a restarted installer recognises the write and finishes exactly once", async () => {
+    // Progress is recorded every 2.5 s with a write every 1.5 s: steps 1 and 2 are recorded together
+    // after the second write, step 3 is written and then waits 3 s for the next record.
+    const recordEvery = { INSTALL_PROGRESS_INTERVAL_MS: "2500" };
+    const tenantId = uniqueId("tenant");
+    await harness.seed(tenantId, "invoice-approval");
+    await harness.seed(tenantId, "overdue-report");
+    const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
+      tenantId,
+      version: "3.0.0",
+      defaultStrategy: "Overwrite",
     });
+
+    const first = spawnInstaller(recordEvery);
+    await harness.publishInstall(install);
+    await waitFor(
+      async () =>
+        (await versionsIn(tenantId))["invoice-dashboard"] === `${install.importId}/3` &&
+        appliedIndexes(await journalOf(install)).length === 2,
+      { timeoutMs: 60_000, what: "step 3 written, steps 1 and 2 recorded" },
+    );
+    await killed(first, "SIGKILL");
+    const atKill = await journalOf(install);
+    expect(appliedIndexes(atKill)).toEqual([1, 2]);
+    expect((await versionsIn(tenantId))["invoice-dashboard"]).toBe(`${install.importId}/3`);
+    await expectVerdictUncommitted(install);
+
+    const second = spawnInstaller(recordEvery);
+    await harness.bus.waitForEvents(install.installId, (events) => events.some(isTerminal), 90_000);
+    await settleAfterRestart(install);
+    await killed(second, "SIGTERM");
+
+    expect(await versionsIn(tenantId)).toEqual({
+      "invoice-approval": `${install.importId}/1`,
+      "invoice-dashboard": `${install.importId}/3`,
+      "invoice-reminder": `${install.importId}/2`,
+      "overdue-report": `${install.importId}/4`,
+      "vendor-sync": `${install.importId}/5`,
+    });
+    const journal = await journalOf(install);
+    expect(appliedIndexes(journal)).toEqual([1, 2, 3, 4, 5]);
+    expect(undoneIndexes(journal)).toEqual([]);
+    expect(journal).toMatchObject({ failure: null, outcome: { status: "Succeeded" }, eventsPublished: 7 });
+    expect((await harness.auditLog(install.importId)).map((entry) => [entry.seq, entry.action])).toEqual([
+      [0, "ImportStarted"],
+      ...[1, 2, 3, 4, 5].map((seq) => [seq, "ArtifactApplied"]),
+      [6, "ImportSucceeded"],
+    ]);
+
+    const { events, terminal, indexes } = expectOneOutcome(install);
+    expect(ofType(events, "ImportStarted")).toHaveLength(1);
+    expect(indexes).toEqual([1, 2, 3, 4, 5]);
+    expect(terminal).toMatchObject({ type: "InstallSucceeded", artifactsInstalled: 5, conflictsResolved: 2 });
+  });
+
+  it("killed with writes the journal has not recorded, a restarted installer that cannot go on rolls them back", async () => {
+    // Nothing is recorded before the end of the import: every write of the first run is unrecorded.
+    const recordAtEnd = { INSTALL_PROGRESS_INTERVAL_MS: "600000" };
+    const tenantId = uniqueId("tenant");
+    await harness.seed(tenantId, "invoice-approval");
+    const before = await harness.snapshot(tenantId);
+    const pkg = await withOwnArchive(harness.packageNamed("acme-invoice-workflows"), "3.0.0");
+    const install = installOf(pkg, { tenantId, version: "3.0.0", defaultStrategy: "Overwrite" });
+
+    const first = spawnInstaller(recordAtEnd);
+    await harness.publishInstall(install);
+    await waitFor(
+      async () =>
+        Object.values(await versionsIn(tenantId)).filter((v) => v.startsWith(install.importId)).length >= 3,
+      { timeoutMs: 60_000, what: "3 artifacts written" },
+    );
+    await killed(first, "SIGKILL");
+    expect(appliedIndexes(await journalOf(install))).toEqual([]);
+    expect(await harness.snapshot(tenantId)).not.toEqual(before);
+    await expectVerdictUncommitted(install);
+
+    // The archive on the CDN changes meanwhile: the restarted installer must not go on, and must undo
+    // what the first one wrote although no journal entry says so.
+    const archive = pkg.versions.find((entry) => entry.version === "3.0.0")!.archivePath;
+    await writeFile(join(harness.marketplace.cdnRoot, archive), Buffer.from("other bytes"));
+    const second = spawnInstaller(recordAtEnd);
+    await harness.bus.waitForEvents(install.installId, (events) => events.some(isTerminal), 90_000);
+    await settleAfterRestart(install);
+    await killed(second, "SIGTERM");
+
+    expect(await harness.snapshot(tenantId)).toEqual(before);
+    const journal = await journalOf(install);
+    const written = appliedIndexes(journal);
+    expect(written.length).toBeGreaterThanOrEqual(3);
+    expect(written).toEqual([1, 2, 3, 4, 5].slice(0, written.length));
+    expect(undoneIndexes(journal)).toEqual(written);
+    expect(journal).toMatchObject({ failure: { error: "ArchiveChanged" }, outcome: { status: "Failed" } });
+    expect((await harness.auditLog(install.importId)).map((entry) => entry.action)).toEqual([
+      "ImportStarted",
+      ...written.map(() => "ArtifactApplied"),
+      ...written.map(() => "RolledBack"),
+      "ImportFailed",
+    ]);
+    const { terminal, indexes } = expectOneOutcome(install);
+    expect(indexes).toEqual(written);
+    expect(terminal).toMatchObject({ type: "InstallFailed", error: "ArchiveChanged", rolledBack: true });
   });
 
   it("killed before it meets a Fail conflict, a restarted installer rolls the tenant back exactly", async () => {
@@ -118,24 +292,26 @@ describe("installer: crash safety", () => {
       defaultStrategy: "Overwrite",
       overrides: { "invoice-approval": "Fail" },
     });
-    const journals = harness.db.collection<ImportJournal>(installerCollections.journal);
 
     const first = spawnInstaller();
     await harness.publishInstall(install);
-    await waitFor(
-      async () => (await journals.findOne({ _id: install.importId }))?.steps?.[1]?.appliedAt ?? undefined,
-      { timeoutMs: 60_000, what: "2 artifacts applied" },
-    );
+    // Killed in the pause after the second write: the Fail step comes right after it is recorded.
+    await waitFor(async () => (await versionsIn(tenantId))["overdue-report"] === `${install.importId}/2`, {
+      timeoutMs: 60_000,
+      what: "2 artifacts written",
+    });
     await killed(first, "SIGKILL");
-    expect((await journals.findOne({ _id: install.importId }))?.failure).toBeNull();
+    expect((await journalOf(install))?.failure).toBeNull();
     expect(await harness.snapshot(tenantId)).not.toEqual(before);
+    await expectVerdictUncommitted(install);
 
     const second = spawnInstaller();
-    const events = await harness.bus.waitForEvents(install.installId, (all) => all.some(isTerminal), 90_000);
+    await harness.bus.waitForEvents(install.installId, (all) => all.some(isTerminal), 90_000);
+    await settleAfterRestart(install);
     await killed(second, "SIGTERM");
 
     expect(await harness.snapshot(tenantId)).toEqual(before);
-    expect(events.filter(isTerminal)[0]).toMatchObject({ error: "ConflictFailed", rolledBack: true });
+    expect(expectOneOutcome(install).terminal).toMatchObject({ error: "ConflictFailed", rolledBack: true });
     expect((await harness.auditLog(install.importId)).map((entry) => [entry.seq, entry.action])).toEqual([
       [0, "ImportStarted"],
       [1, "ArtifactApplied"],
@@ -144,5 +320,62 @@ describe("installer: crash safety", () => {
       [4, "RolledBack"],
       [5, "ImportFailed"],
     ]);
+  });
+
+  it("killed mid-rollback, after an undo the journal has not recorded, a restarted installer finishes the rollback exactly", async () => {
+    const tenantId = uniqueId("tenant");
+    await harness.seed(tenantId, "invoice-dashboard");
+    await harness.seed(tenantId, "invoice-approval");
+    const before = await harness.snapshot(tenantId);
+    // Manifest order: invoice-dashboard (Overwrite), overdue-report (new), invoice-approval (Fail):
+    // the rollback undoes overdue-report, then stalls undoing invoice-dashboard.
+    const install = installOf(harness.packageNamed("acme-reporting-pack"), {
+      tenantId,
+      defaultStrategy: "Overwrite",
+      overrides: { "invoice-approval": "Fail" },
+    });
+
+    const first = spawnInstaller(
+      { STALL_UNDO_OF_STEP: "1" },
+      "services/installer/test/stalling-installer.ts",
+    );
+    await harness.publishInstall(install);
+    await waitFor(() => first.printed().includes(`stalled undoing step 1 of ${install.importId}\n`), {
+      timeoutMs: 60_000,
+      what: "the rollback to stall",
+    });
+    await killed(first, "SIGKILL");
+    const atKill = await journalOf(install);
+    expect(atKill).toMatchObject({ failure: { error: "ConflictFailed" }, outcome: null });
+    expect(appliedIndexes(atKill)).toEqual([1, 2]);
+    expect(undoneIndexes(atKill)).toEqual([]);
+    expect(await versionsIn(tenantId)).toEqual({
+      "invoice-approval": before[0]!.versionId,
+      "invoice-dashboard": `${install.importId}/1`,
+    });
+    await expectVerdictUncommitted(install);
+
+    const second = spawnInstaller();
+    await harness.bus.waitForEvents(install.installId, (all) => all.some(isTerminal), 90_000);
+    await settleAfterRestart(install);
+    await killed(second, "SIGTERM");
+
+    expect(await harness.snapshot(tenantId)).toEqual(before);
+    const journal = await journalOf(install);
+    expect(undoneIndexes(journal)).toEqual([1, 2]);
+    expect(journal?.outcome?.status).toBe("Failed");
+    expect(
+      (await harness.auditLog(install.importId)).map((entry) => [entry.seq, entry.action, entry.artifactKey]),
+    ).toEqual([
+      [0, "ImportStarted", null],
+      [1, "ArtifactApplied", "invoice-dashboard"],
+      [2, "ArtifactApplied", "overdue-report"],
+      [3, "RolledBack", "overdue-report"],
+      [4, "RolledBack", "invoice-dashboard"],
+      [5, "ImportFailed", null],
+    ]);
+    const { terminal, indexes } = expectOneOutcome(install);
+    expect(indexes).toEqual([1, 2]);
+    expect(terminal).toMatchObject({ type: "InstallFailed", error: "ConflictFailed", rolledBack: true });
   });
 });

@@ -52,7 +52,5 @@ export const scannerConfigSchema = baseConfigSchema.extend({
     .regex(/^tcp:\/\/[^\s:/]+:\d+\/?$/, "expected tcp://host:port")
     .optional(),
   CLAMD_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  /** How long the consumer group waits for a silent scanner before handing its partitions on. */
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
 });
 export type ScannerConfig = z.infer<typeof scannerConfigSchema>;

@@ -34,7 +34,6 @@ export function startScanner(config: ScannerConfig, logger?: Logger): Promise<Ru
     config,
     logger,
     indexes: scanVerdictIndexes,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     handlers: (platform) => {
       const clamd: ClamdClient | undefined = config.CLAMD_URL
         ? clamdClient({ url: config.CLAMD_URL, timeoutMs: config.CLAMD_TIMEOUT_MS })

@@ -123,7 +123,7 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
         },
       ],
     });
-    await settle(harness, tenantId);
+    await settle(harness);
     expect(ofType(harness.bus.eventsOf(request.installId), "InstallFailed")).toEqual([]);
   });
 
@@ -289,7 +289,7 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
       rolledBack: false,
     });
     await harness.bus.publisher.publish(request);
-    await settle(harness, tenantId);
+    await settle(harness);
     expect(ofType(harness.bus.eventsOf(request.installId), "InstallFailed")).toHaveLength(1);
   });
 
@@ -299,7 +299,7 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
     await harness.bus.publisher.publish(request);
     await waitForOutcome(harness.bus, request);
     await harness.bus.publisher.publish(request);
-    await settle(harness, tenantId);
+    await settle(harness);
     const events = harness.bus.eventsOf(request.installId);
     expect(ofType(events, "InstallRequested")).toHaveLength(2);
     expect(ofType(events, "SecurityScanStarted")).toHaveLength(2);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { retry } from "../retry.ts";
 
 /** Why a download failed for good; transient trouble (5xx, reset, timeout) is retried before this. */
 export type DownloadFailure = "ArchiveNotFound" | "ArchiveTooLarge" | "DownloadFailed";
@@ -72,25 +72,30 @@ export function archiveUrl(baseUrl: string, path: string): URL {
 export async function downloadArchive(options: DownloadOptions): Promise<DownloadedArchive> {
   const url = archiveUrl(options.baseUrl, options.path);
   const attempts = options.attempts ?? 4;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { bytes, sha256 } = await fetchOnce(url, options);
-      return { bytes, sha256, attempts: attempt };
-    } catch (error) {
-      if (error instanceof DownloadError && error.code !== "DownloadFailed") {
-        throw new DownloadError(error.code, error.message, attempt);
-      }
-      const reason = (error as Error).message;
-      if (attempt >= attempts) {
-        throw new DownloadError(
-          "DownloadFailed",
-          `download of ${options.path} failed after ${attempt} attempts: ${reason}`,
-          attempt,
-        );
-      }
-      await options.onRetry?.(attempt, reason);
-      await sleep(Math.min(5000, (options.initialBackoffMs ?? 250) * 2 ** (attempt - 1)));
+  let tries = 0;
+  try {
+    const { bytes, sha256 } = await retry(
+      (attempt) => {
+        tries = attempt;
+        return fetchOnce(url, options);
+      },
+      {
+        policy: { attempts, initialBackoffMs: options.initialBackoffMs ?? 250, maxBackoffMs: 5000 },
+        // Not found or too large is final; anything else (5xx, reset, timeout) may pass.
+        retryable: (error) => !(error instanceof DownloadError && error.code !== "DownloadFailed"),
+        onRetry: (error, attempt) => options.onRetry?.(attempt, (error as Error).message),
+      },
+    );
+    return { bytes, sha256, attempts: tries };
+  } catch (error) {
+    if (error instanceof DownloadError && error.code !== "DownloadFailed") {
+      throw new DownloadError(error.code, error.message, tries);
     }
+    throw new DownloadError(
+      "DownloadFailed",
+      `download of ${options.path} failed after ${tries} attempts: ${(error as Error).message}`,
+      tries,
+    );
   }
 }
 

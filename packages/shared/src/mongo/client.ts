@@ -1,4 +1,12 @@
-import { type Db, type IndexDescription, MongoClient } from "mongodb";
+import {
+  type Collection,
+  type Db,
+  type Document,
+  type IndexDescription,
+  MongoBulkWriteError,
+  MongoClient,
+  type OptionalUnlessRequiredId,
+} from "mongodb";
 
 export interface MongoConnection {
   client: MongoClient;
@@ -52,4 +60,31 @@ export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: number } | undefined)?.code === 11000;
+}
+
+/**
+ * Inserts documents whose _id is deterministic, leaving any that exist as they are: a replay of the
+ * same step adds nothing. Returns how many were new. (Plain inserts rather than `$setOnInsert`
+ * upserts, which FerretDB 1.24 stores without their top-level null fields.) The one way InstallHub
+ * writes "this, unless it is there already".
+ *
+ * @example
+ * await insertIfAbsent(auditLogOf(db), entries); // entries' _id: `${importId}:${seq}`
+ */
+export async function insertIfAbsent<T extends Document>(
+  collection: Collection<T>,
+  documents: OptionalUnlessRequiredId<T>[],
+): Promise<number> {
+  if (documents.length === 0) return 0;
+  try {
+    const { insertedCount } = await collection.insertMany(documents, { ordered: false });
+    return insertedCount;
+  } catch (error) {
+    const duplicatesOnly =
+      (error instanceof MongoBulkWriteError &&
+        [error.writeErrors].flat().every((writeError) => writeError.code === 11000)) ||
+      isDuplicateKeyError(error);
+    if (!duplicatesOnly) throw error;
+    return (error as MongoBulkWriteError).insertedCount ?? 0;
+  }
 }

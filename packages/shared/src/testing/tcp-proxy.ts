@@ -4,6 +4,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
  * A TCP proxy in front of a real server (FerretDB, Kafka, SMTP…) that a test can break on purpose,
  * without touching the server other tests share:
  * - `freeze()`: connections stay open but nothing moves — a server that hangs (SIGSTOP, a stuck disk);
+ * - `holdReplies()`: requests still reach the server, its replies are held — a server that did the
+ *   work while its answer never arrives (a client that dies now has changed the server's state);
  * - `cut()`: every connection is reset and new ones are refused — a server that is down;
  * - `restore()`: back to normal; frozen bytes flow on.
  *
@@ -15,13 +17,14 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export interface TcpProxy {
   port: number;
   freeze(): void;
+  holdReplies(): void;
   cut(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
-  let state: "open" | "frozen" | "cut" = "open";
+  let state: "open" | "frozen" | "replies-held" | "cut" = "open";
   const pairs = new Set<[Socket, Socket]>();
   const flushers = new Set<() => void>();
   const server: Server = createServer((client) => {
@@ -38,7 +41,7 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       [upstream, []],
     ]);
     const forward = (to: Socket) => (chunk: Buffer) => {
-      if (state === "frozen") held.get(to)!.push(chunk);
+      if (state === "frozen" || (state === "replies-held" && to === client)) held.get(to)!.push(chunk);
       else to.write(chunk);
     };
     client.on("data", forward(upstream));
@@ -62,6 +65,9 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     port,
     freeze() {
       state = "frozen";
+    },
+    holdReplies() {
+      state = "replies-held";
     },
     cut() {
       state = "cut";

@@ -36,6 +36,7 @@ export function startProjector(options: {
     batchHandler: (events) => options.store.applyMany(events),
     deadLetters: deadLetterLedger(options.platform.mongo.db),
     retry: consumerRetryOf(options.config),
+    sessionTimeoutMs: options.config.KAFKA_SESSION_TIMEOUT_MS,
     logger: options.platform.logger.child({ component: "projector" }),
   });
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { AppError, beforeDeadline, DeadlineExceeded, type Logger, lateAccepts } from "@installhub/shared";
+import {
+  AppError,
+  beforeDeadline,
+  DeadlineExceeded,
+  type Logger,
+  lateAccepts,
+  retryTransientForever,
+} from "@installhub/shared";
 import type { Caller } from "../auth/tokens.ts";
 import type { CatalogReads } from "../data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../data-access/idempotency-store.ts";
@@ -205,15 +212,19 @@ async function accept(
   });
   const log = deps.logger.child({ installId, tenantId });
   await inTime(deps.outbox.accept(event), (late) => {
-    if (late.status !== "fulfilled") {
-      lateAccepts.inc({ result: "failed" });
-      return;
-    }
-    // The caller was told 503: take the install back before the relay's grace period ends.
-    void deps.outbox.withdraw(installId).then(
+    // The caller was told 503, but the write reached the database after all — or may have: a write
+    // that timed out can still have been applied. Take the install back, whatever the late outcome,
+    // before the relay's grace period lets anyone publish it; a store that is away is waited for.
+    void retryTransientForever(() => deps.outbox.withdraw(installId), {
+      deterministicAttempts: 3,
+      initialBackoffMs: 100,
+      maxBackoffMs: 1_000,
+      signal: AbortSignal.timeout(10 * 60_000),
+    }).then(
       (withdrawn: boolean) => {
-        lateAccepts.inc({ result: withdrawn ? "withdrawn" : "published" });
-        log.warn({ withdrawn }, "an install answered 503 was recorded late; withdrawn");
+        const result = withdrawn ? "withdrawn" : late.status === "fulfilled" ? "published" : "failed";
+        lateAccepts.inc({ result });
+        log.warn({ result }, "an install answered 503 reached the database late");
       },
       (error: unknown) => log.error({ err: error }, "could not withdraw an install recorded after its 503"),
     );

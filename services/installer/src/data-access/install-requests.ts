@@ -1,8 +1,7 @@
-import { InstallRequested } from "@installhub/shared";
+import { InstallRequested, insertIfAbsent } from "@installhub/shared";
 import type { Db } from "mongodb";
 import type { InstallRequest } from "../domain/journal.ts";
 import { installerCollections } from "./collections.ts";
-import { insertOnce } from "./insert-once.ts";
 
 /**
  * One accepted request. The event is kept as its JSON text, not as a nested document: its
@@ -23,7 +22,7 @@ export function installRequestStore(db: Db) {
   const requests = db.collection<InstallRequestDocument>(installerCollections.requests);
   return {
     async save(request: InstallRequest): Promise<void> {
-      await insertOnce(requests, [
+      await insertIfAbsent(requests, [
         { _id: request.installId, tenantId: request.tenantId, requestJson: JSON.stringify(request) },
       ]);
     },

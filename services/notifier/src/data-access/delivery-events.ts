@@ -1,4 +1,4 @@
-import { type InstallEventOf, isDuplicateKeyError } from "@installhub/shared";
+import { type InstallEventOf, insertIfAbsent } from "@installhub/shared";
 import type { Collection, Db } from "mongodb";
 
 type NotificationDelivered = InstallEventOf<"NotificationDelivered">;
@@ -20,18 +20,19 @@ function deliveryEventsOf(db: Db): Collection<DeliveryEventDocument> {
 export const deliveryEventId = (event: NotificationDelivered) =>
   `${event.installId}:${event.channel}:${event.outcome}`;
 
-export async function wasDeliveryEventPublished(db: Db, event: NotificationDelivered): Promise<boolean> {
-  return (await deliveryEventsOf(db).countDocuments({ _id: deliveryEventId(event) }, { limit: 1 })) > 0;
+/** Which of these NotificationDelivered events are on the topic already (by `deliveryEventId`). */
+export async function publishedDeliveryEvents(db: Db, events: NotificationDelivered[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const found = await deliveryEventsOf(db)
+    .find({ _id: { $in: events.map(deliveryEventId) } }, { projection: { _id: 1 } })
+    .toArray();
+  return new Set(found.map((document) => document._id));
 }
 
-export async function recordDeliveryEventPublished(db: Db, event: NotificationDelivered): Promise<void> {
-  try {
-    await deliveryEventsOf(db).insertOne({
-      _id: deliveryEventId(event),
-      event,
-      publishedAt: new Date().toISOString(),
-    });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
+export async function recordDeliveryEventsPublished(db: Db, events: NotificationDelivered[]): Promise<void> {
+  const publishedAt = new Date().toISOString();
+  await insertIfAbsent(
+    deliveryEventsOf(db),
+    events.map((event) => ({ _id: deliveryEventId(event), event, publishedAt })),
+  );
 }

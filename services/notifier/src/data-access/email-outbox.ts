@@ -1,4 +1,4 @@
-import { type IndexPlan, isDuplicateKeyError } from "@installhub/shared";
+import { type IndexPlan, insertIfAbsent } from "@installhub/shared";
 import type { Collection, Db, Filter } from "mongodb";
 
 /**
@@ -56,23 +56,28 @@ function retryable(now: Date): Filter<OutboxMail>[] {
   ];
 }
 
-/** Adds the mail unless it is already there (a replayed outcome): the outbox keeps the first. */
-export async function enqueueMail(db: Db, mail: NewOutboxMail): Promise<void> {
-  try {
-    await outboxOf(db).insertOne({
-      ...mail,
-      state: "pending",
-      attempts: 0,
-      failedRounds: 0,
-      lastError: null,
-      leaseUntil: null,
-      nextAttemptAt: null,
-      createdAt: new Date(),
-      sentAt: null,
-    });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
+/**
+ * Adds the mail already claimed by its first sender (one write where "add, then claim" took two),
+ * unless it is there already (a replayed outcome): the outbox keeps the first. Returns the mail as
+ * claimed, or null when it existed — then `claimMail` tells whether it is still to be sent.
+ */
+export async function enqueueClaimedMail(
+  db: Db,
+  mail: NewOutboxMail,
+  options: { now: Date; leaseMs: number },
+): Promise<OutboxMail | null> {
+  const claimed: OutboxMail = {
+    ...mail,
+    state: "sending",
+    attempts: 0,
+    failedRounds: 0,
+    lastError: null,
+    leaseUntil: new Date(options.now.getTime() + options.leaseMs),
+    nextAttemptAt: null,
+    createdAt: options.now,
+    sentAt: null,
+  };
+  return (await insertIfAbsent(outboxOf(db), [claimed])) === 1 ? claimed : null;
 }
 
 /**

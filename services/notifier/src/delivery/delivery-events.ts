@@ -1,5 +1,9 @@
 import type { InstallEventOf, NotificationChannel } from "@installhub/shared";
-import { recordDeliveryEventPublished, wasDeliveryEventPublished } from "../data-access/delivery-events.ts";
+import {
+  deliveryEventId,
+  publishedDeliveryEvents,
+  recordDeliveryEventsPublished,
+} from "../data-access/delivery-events.ts";
 import type { DeliveryDeps } from "./deps.ts";
 
 export interface InstallRef {
@@ -26,21 +30,35 @@ export interface DeliveryReport {
 }
 
 /**
- * Emits `NotificationDelivered` for a channel and outcome unless it was emitted before. Recorded after
- * the publish: a crash between the two re-emits it once on replay, never loses it.
+ * Emits `NotificationDelivered` for each report (channel and outcome) not emitted before — all of
+ * them in one send. Recorded after the publish: a crash between the two re-emits them once on
+ * replay, never loses one.
  */
-export async function reportDelivery(deps: Pick<DeliveryDeps, "db" | "publisher">, report: DeliveryReport) {
-  const event: InstallEventOf<"NotificationDelivered"> = {
-    type: "NotificationDelivered",
-    ...installRefOf(report.install),
-    occurredAt: new Date().toISOString(),
-    channel: report.channel,
-    recipient: report.recipient,
-    notificationId: report.notificationId,
-    outcome: report.outcome,
-    ...(report.error === undefined ? {} : { error: report.error.slice(0, 1000) }),
-  };
-  if (await wasDeliveryEventPublished(deps.db, event)) return;
-  await deps.publisher.publish(event);
-  await recordDeliveryEventPublished(deps.db, event);
+export async function reportDeliveries(
+  deps: Pick<DeliveryDeps, "db" | "publisher">,
+  reports: readonly (DeliveryReport | undefined)[],
+): Promise<void> {
+  const events = reports
+    .filter((report): report is DeliveryReport => report !== undefined)
+    .map(
+      (report): InstallEventOf<"NotificationDelivered"> => ({
+        type: "NotificationDelivered",
+        ...installRefOf(report.install),
+        occurredAt: new Date().toISOString(),
+        channel: report.channel,
+        recipient: report.recipient,
+        notificationId: report.notificationId,
+        outcome: report.outcome,
+        ...(report.error === undefined ? {} : { error: report.error.slice(0, 1000) }),
+      }),
+    );
+  const published = await publishedDeliveryEvents(deps.db, events);
+  const fresh = events.filter((event) => !published.has(deliveryEventId(event)));
+  if (fresh.length === 0) return;
+  await deps.publisher.publish(fresh);
+  await recordDeliveryEventsPublished(deps.db, fresh);
 }
+
+/** One report: `reportDeliveries` of one. */
+export const reportDelivery = (deps: Pick<DeliveryDeps, "db" | "publisher">, report: DeliveryReport) =>
+  reportDeliveries(deps, [report]);

@@ -1,21 +1,31 @@
-import { emailAddressProblem, type Logger } from "@installhub/shared";
-import { claimMail, enqueueMail, findMail, markFailed, markSent } from "../data-access/email-outbox.ts";
+import { emailAddressProblem, type Logger, retryTransientForever } from "@installhub/shared";
+import {
+  claimMail,
+  enqueueClaimedMail,
+  findMail,
+  markFailed,
+  markSent,
+  type OutboxMail,
+} from "../data-access/email-outbox.ts";
 import { delayAfterFailedRound, sendingLeaseMs } from "../domain/delivery-policy.ts";
 import { outcomeMessageId, renderEmail } from "../domain/email.ts";
 import type { InstallOutcome, InstallRequest, OutcomeMessage } from "../domain/outcome-message.ts";
-import { installRefOf, reportDelivery } from "./delivery-events.ts";
+import { type DeliveryReport, installRefOf } from "./delivery-events.ts";
 import type { DeliveryDeps } from "./deps.ts";
 
 export const outboxIdOf = (outcome: InstallOutcome) => `${outcome.installId}:${outcome.type}`;
 
-/** Puts the outcome's e-mail in the outbox (once, whatever the replays) and sends it if it was never tried. */
+/**
+ * Puts the outcome's e-mail in the outbox (once, whatever the replays) and sends it if it was never
+ * tried. Returns what to report on the e-mail channel; the caller reports it with the in-app channel's.
+ */
 export async function notifyByEmail(
   deps: DeliveryDeps,
   request: InstallRequest,
   outcome: InstallOutcome,
   message: OutcomeMessage,
   logger: Logger,
-): Promise<void> {
+): Promise<DeliveryReport | undefined> {
   const install = installRefOf(outcome);
   const id = outboxIdOf(outcome);
   const to = request.requestedBy.email;
@@ -25,94 +35,102 @@ export async function notifyByEmail(
   if (problem) {
     const error = `the requester's e-mail address ${JSON.stringify(to.slice(0, 100))} is refused: ${problem}`;
     logger.warn({ error }, "no e-mail sent");
-    await reportDelivery(deps, {
-      install,
-      channel: "email",
-      recipient: "",
-      notificationId: id,
-      outcome: "failed",
-      error,
-    });
-    return;
+    return { install, channel: "email", recipient: "", notificationId: id, outcome: "failed", error };
   }
-  await enqueueMail(deps.db, {
-    _id: id,
-    install,
-    to,
-    messageId: outcomeMessageId(outcome, deps.config.MAIL_FROM),
-    ...renderEmail(message, deps.config.PUBLIC_BASE_URL),
-    retryUntil: new Date(Date.now() + deps.config.OUTBOX_RETRY_WINDOW_MS),
-  });
-  await deliverOutboxMail(deps, id, { first: true, logger });
+  const now = new Date();
+  const claimed = await enqueueClaimedMail(
+    deps.db,
+    {
+      _id: id,
+      install,
+      to,
+      messageId: outcomeMessageId(outcome, deps.config.MAIL_FROM),
+      ...renderEmail(message, deps.config.PUBLIC_BASE_URL),
+      retryUntil: new Date(now.getTime() + deps.config.OUTBOX_RETRY_WINDOW_MS),
+    },
+    { now, leaseMs: sendingLeaseMs(deps.smtp.limits) },
+  );
+  // A replayed outcome: a mail never tried is sent now; one tried already is reported as it stands.
+  if (!claimed) return deliverOutboxMail(deps, id, { first: true, logger });
+  return sendRound(deps, claimed, logger);
 }
 
 /**
- * One delivery round for an outbox mail: claim it, try SMTP with bounded backoff, record the result,
- * then report it. A mail that cannot be sent is recorded failed and reported; this never throws for
- * SMTP trouble, so the caller's other work goes on.
+ * One delivery round for an outbox mail: claim it, try SMTP with bounded backoff, record the result.
+ * Returns what to report (nothing when the mail is another sender's now). A mail that cannot be sent
+ * is recorded failed; this never throws for SMTP trouble, so the caller's other work goes on.
  */
 export async function deliverOutboxMail(
   deps: DeliveryDeps,
   id: string,
   options: { first: boolean; logger: Logger },
-): Promise<void> {
+): Promise<DeliveryReport | undefined> {
   const before = await claimMail(deps.db, id, {
     now: new Date(),
     leaseMs: sendingLeaseMs(deps.smtp.limits),
     first: options.first,
   });
-  if (!before) {
-    if (options.first) await reportSettledMail(deps, id);
-    return;
-  }
-  const log = options.logger.child({
-    installId: before.install.installId,
-    tenantId: before.install.tenantId,
-    messageId: before.messageId,
-  });
+  if (!before) return options.first ? settledReport(deps, id) : undefined;
   if (before.state === "sending") {
-    log.warn(
+    options.logger.warn(
+      { installId: before.install.installId, messageId: before.messageId },
       "taking over a mail whose sender stopped while sending; if the server had accepted it, it arrives twice",
     );
   }
+  return sendRound(deps, before, options.logger);
+}
 
-  const result = await deps.smtp.send(before, (attempt, error) =>
+/** Sends a mail this sender holds the claim on, and records the result. */
+async function sendRound(deps: DeliveryDeps, mail: OutboxMail, logger: Logger): Promise<DeliveryReport> {
+  const id = mail._id;
+  const log = logger.child({
+    installId: mail.install.installId,
+    tenantId: mail.install.tenantId,
+    messageId: mail.messageId,
+  });
+  const result = await deps.smtp.send(mail, (attempt, error) =>
     log.warn({ attempt, error }, "SMTP try failed; trying again"),
   );
-  const report = {
-    install: before.install,
-    channel: "email",
-    recipient: before.to,
-    notificationId: id,
-  } as const;
+  const report = { install: mail.install, channel: "email", recipient: mail.to, notificationId: id } as const;
   if (result.sent) {
-    await markSent(deps.db, id, result.attempts);
+    // Recorded however long the store takes: a mail left "sending" would be sent again by the sweeper.
+    await untilRecorded(() => markSent(deps.db, id, result.attempts));
     log.info({ attempts: result.attempts }, "e-mail sent");
-    await reportDelivery(deps, { ...report, outcome: "delivered" });
-    return;
+    return { ...report, outcome: "delivered" };
   }
-  const delay = delayAfterFailedRound(before.failedRounds + 1, deps.config.OUTBOX_SWEEP_INTERVAL_MS);
+  const delay = delayAfterFailedRound(mail.failedRounds + 1, deps.config.OUTBOX_SWEEP_INTERVAL_MS);
   const nextAttemptAt = new Date(Date.now() + delay);
-  await markFailed(deps.db, id, { attempts: result.attempts, error: result.error, nextAttemptAt });
+  await untilRecorded(() =>
+    markFailed(deps.db, id, { attempts: result.attempts, error: result.error, nextAttemptAt }),
+  );
   log.error(
     {
       error: result.error,
       attempts: result.attempts,
-      retryAt: nextAttemptAt < before.retryUntil ? nextAttemptAt.toISOString() : null,
+      retryAt: nextAttemptAt < mail.retryUntil ? nextAttemptAt.toISOString() : null,
     },
     "e-mail could not be sent; recorded as failed",
   );
-  await reportDelivery(deps, { ...report, outcome: "failed", error: result.error });
+  return { ...report, outcome: "failed", error: result.error };
+}
+
+/** Writes the result of an SMTP round, waiting out a store that is away (never a second send). */
+function untilRecorded(write: () => Promise<void>): Promise<void> {
+  return retryTransientForever(write, {
+    deterministicAttempts: 3,
+    initialBackoffMs: 100,
+    maxBackoffMs: 2_000,
+  });
 }
 
 /**
- * A replayed outcome whose mail was already settled: reports it again, which is a no-op unless the
- * sender died between recording the result and reporting it.
+ * A replayed outcome whose mail was already settled: its report again, which changes nothing unless
+ * the sender died between recording the result and reporting it.
  */
-async function reportSettledMail(deps: DeliveryDeps, id: string): Promise<void> {
+async function settledReport(deps: DeliveryDeps, id: string): Promise<DeliveryReport | undefined> {
   const mail = await findMail(deps.db, id);
-  if (mail?.state !== "sent" && mail?.state !== "failed") return;
-  await reportDelivery(deps, {
+  if (mail?.state !== "sent" && mail?.state !== "failed") return undefined;
+  return {
     install: mail.install,
     channel: "email",
     recipient: mail.to,
@@ -120,5 +138,5 @@ async function reportSettledMail(deps: DeliveryDeps, id: string): Promise<void> 
     ...(mail.state === "sent"
       ? { outcome: "delivered" }
       : { outcome: "failed", error: mail.lastError ?? "" }),
-  });
+  };
 }

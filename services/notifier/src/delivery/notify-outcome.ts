@@ -7,7 +7,7 @@ import {
   type InstallRequest,
   type OutcomeMessage,
 } from "../domain/outcome-message.ts";
-import { installRefOf, reportDelivery } from "./delivery-events.ts";
+import { type DeliveryReport, installRefOf, reportDeliveries } from "./delivery-events.ts";
 import type { DeliveryDeps } from "./deps.ts";
 import { notifyByEmail } from "./email.ts";
 
@@ -28,8 +28,10 @@ export async function notifyOutcome(
   if (!request)
     throw new PermanentError(`no InstallRequested recorded for ${outcome.installId}: recipient unknown`);
   const message = composeOutcomeMessage(request, outcome);
-  await notifyInApp(deps, request, outcome, message);
-  await notifyByEmail(deps, request, outcome, message, logger);
+  const inApp = await notifyInApp(deps, request, outcome, message);
+  const email = await notifyByEmail(deps, request, outcome, message, logger);
+  // Both channels' NotificationDelivered in one send.
+  await reportDeliveries(deps, [inApp, email]);
 }
 
 async function notifyInApp(
@@ -37,7 +39,7 @@ async function notifyInApp(
   request: InstallRequest,
   outcome: InstallOutcome,
   message: OutcomeMessage,
-): Promise<void> {
+): Promise<DeliveryReport> {
   const id = notificationIdOf(outcome);
   await insertNotificationOnce(deps.db, {
     _id: id,
@@ -51,11 +53,11 @@ async function notifyInApp(
     createdAt: new Date().toISOString(),
     readAt: null,
   });
-  await reportDelivery(deps, {
+  return {
     install: installRefOf(outcome),
     channel: "in-app",
     recipient: request.requestedBy.userId,
     notificationId: id,
     outcome: "delivered",
-  });
+  };
 }

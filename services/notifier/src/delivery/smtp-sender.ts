@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { isSingleEmailAddress } from "@installhub/shared";
+import { isSingleEmailAddress, retry } from "@installhub/shared";
 import nodemailer from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser/index.js";
 import type { NotifierConfig } from "../config.ts";
-import { backoffBeforeTry, type SmtpLimits, tryDeadlineMs } from "../domain/delivery-policy.ts";
+import { type SmtpLimits, tryDeadlineMs } from "../domain/delivery-policy.ts";
 
 export interface Mail {
   to: string;
@@ -88,20 +87,27 @@ export function createSmtpSender(config: NotifierConfig): SmtpSender {
       if (!isSingleEmailAddress(mail.to)) {
         return { sent: false, attempts: 0, error: `recipient refused: ${JSON.stringify(mail.to)}` };
       }
-      let lastError = "";
-      for (let attempt = 1; attempt <= limits.attempts; attempt++) {
-        if (attempt > 1) {
-          onRetry(attempt, lastError);
-          await sleep(backoffBeforeTry(attempt, limits));
-        }
-        try {
-          await tryOnce(mail);
-          return { sent: true, attempts: attempt };
-        } catch (error) {
-          lastError = describe(error);
-        }
+      let tries = 0;
+      try {
+        await retry(
+          async (attempt) => {
+            tries = attempt;
+            await tryOnce(mail);
+          },
+          {
+            // The waits delivery-policy.ts counts on for its lease: backoffMs, then doubling.
+            policy: {
+              attempts: limits.attempts,
+              initialBackoffMs: limits.backoffMs,
+              maxBackoffMs: Number.MAX_SAFE_INTEGER,
+            },
+            onRetry: (error, attempt) => onRetry(attempt + 1, describe(error)),
+          },
+        );
+        return { sent: true, attempts: tries };
+      } catch (error) {
+        return { sent: false, attempts: tries, error: describe(error) };
       }
-      return { sent: false, attempts: limits.attempts, error: lastError };
     },
     close: () => transport.close(),
   };

@@ -1,4 +1,5 @@
 import { findRetryableMailIds } from "../data-access/email-outbox.ts";
+import { reportDeliveries } from "../delivery/delivery-events.ts";
 import type { DeliveryDeps } from "../delivery/deps.ts";
 import { deliverOutboxMail } from "../delivery/email.ts";
 
@@ -25,7 +26,9 @@ export function startOutboxSweeper(deps: DeliveryDeps, intervalMs: number): Outb
     const ids = await findRetryableMailIds(deps.db, new Date(), mailsPerSweep);
     for (const id of ids) {
       if (stopped) return;
-      await deliverOutboxMail(deps, id, { first: false, logger: deps.logger });
+      await reportDeliveries(deps, [
+        await deliverOutboxMail(deps, id, { first: false, logger: deps.logger }),
+      ]);
     }
   };
   const tick = () => {

@@ -1,8 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { retry } from "@installhub/shared";
 import { type Finding, finding } from "../domain/findings.ts";
 import type { ClamdClient, ClamdVerdict } from "./clamd-client.ts";
-
-const attempts = 3;
 
 /**
  * Streams every archive file to clamd; detections become critical findings. When clamd cannot scan
@@ -33,13 +31,9 @@ export async function clamavFindings(
   return findings;
 }
 
-async function scanWithRetries(clamd: ClamdClient, content: Buffer): Promise<ClamdVerdict> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await clamd.scan(content);
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await sleep(250 * 2 ** attempt);
-    }
-  }
+/** clamd answers or the scan fails closed: three tries, 500 ms then 1 s apart. */
+function scanWithRetries(clamd: ClamdClient, content: Buffer): Promise<ClamdVerdict> {
+  return retry(() => clamd.scan(content), {
+    policy: { attempts: 3, initialBackoffMs: 500, maxBackoffMs: 2000 },
+  });
 }

@@ -153,11 +153,37 @@ async function scan(
   const mismatch = digestFinding(request, archive.sha256);
   if (mismatch) return scanOutcome(request, [mismatch], archive.sha256, now());
 
-  await deps.publisher.publish(scanStarted(request, "Scanning", now()));
-  const scan = await scanPackage(request, archive.bytes, deps.policy);
-  const antivirus = deps.clamd ? await clamavFindings(scan.files, deps.clamd) : [];
-  return scanOutcome(request, [...scan.findings, ...antivirus], archive.sha256, now(), scan.approvedFiles);
+  // "Scanning" is said on its own only when the scan takes a while (clamd, a large archive); a quick
+  // scan says it together with its verdict, in one send instead of two acks=all round trips.
+  let announced: Promise<void> | undefined;
+  const scanning = scanStarted(request, "Scanning", now());
+  const slowScan = setTimeout(() => {
+    announced = deps.publisher.publish(scanning);
+    announced.catch(() => {}); // awaited below
+  }, scanAnnouncedAfterMs);
+  let outcome: ScanOutcome;
+  try {
+    const scan = await scanPackage(request, archive.bytes, deps.policy);
+    const antivirus = deps.clamd ? await clamavFindings(scan.files, deps.clamd) : [];
+    outcome = scanOutcome(
+      request,
+      [...scan.findings, ...antivirus],
+      archive.sha256,
+      now(),
+      scan.approvedFiles,
+    );
+  } finally {
+    clearTimeout(slowScan);
+  }
+  if (announced) {
+    await announced;
+    return outcome;
+  }
+  return { ...outcome, events: [scanning, ...outcome.events] };
 }
+
+/** How long a scan runs before its "Scanning" phase is published ahead of the verdict. */
+const scanAnnouncedAfterMs = 250;
 
 function logVerdict(decided: ScanVerdictDocument, logger: Logger): void {
   logger.info(
