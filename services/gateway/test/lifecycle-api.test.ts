@@ -373,3 +373,25 @@ describe("downgrades", () => {
     expect(requested).toMatchObject({ allowDowngrade: true, upgradeType: "DeprecateOnly" });
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("describes every lifecycle endpoint from its zod schemas", async () => {
+    const { body } = await t.call("GET", "/openapi.json");
+    const methodsOf = (path: string) => Object.keys(body.paths[path] ?? {}).sort();
+    expect(methodsOf("/api/tenants/{tenantId}/packages")).toEqual(["get"]);
+    expect(methodsOf("/api/tenants/{tenantId}/packages/{packageId}")).toEqual(["delete", "get"]);
+    expect(methodsOf("/api/tenants/{tenantId}/packages/{packageId}/history")).toEqual(["get"]);
+    expect(methodsOf("/api/marketplace/installs/{installId}/cancel")).toEqual(["post"]);
+    const uninstall = body.paths["/api/tenants/{tenantId}/packages/{packageId}"].delete;
+    expect(uninstall.description).toContain("marketplace:uninstall");
+    expect(Object.keys(uninstall.responses)).toEqual(expect.arrayContaining(["202", "403", "404", "409"]));
+    expect(uninstall.responses["202"].content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/UninstallAccepted",
+    );
+    expect(Object.keys(body.components.schemas)).toEqual(
+      expect.arrayContaining(["InstalledPackage", "HistoryEntry", "UninstallAccepted", "CancelAccepted"]),
+    );
+    expect(body.components.schemas.InstallRequest.properties).toHaveProperty("allowDowngrade");
+    expect(body.components.schemas.InstallRequest.properties).toHaveProperty("upgradeType");
+  });
+});

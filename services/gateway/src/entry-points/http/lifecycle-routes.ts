@@ -188,7 +188,7 @@ export function lifecycleRoutes(deps: GatewayDeps) {
     tags: ["Lifecycle"],
     summary: "Uninstall a package from a tenant",
     description:
-      "Removes every artifact the package owns; artifacts the tenant changed since they were installed are kept (and reported) unless `force=true`. Poll statusUrl: `Uninstalling`, `k of n artifacts removed`, then Success or Failed (rolled back).",
+      "Needs the permissions `installhub:import` and `marketplace:uninstall`. Removes every artifact the package owns; artifacts the tenant changed since they were installed are kept (and reported) unless `force=true`. Poll statusUrl: `Uninstalling`, `k of n artifacts removed`, then Success or Failed (rolled back). See docs/lifecycle.md.",
     security,
     middleware: [
       permissionsRequired(...uninstallPermissions),
