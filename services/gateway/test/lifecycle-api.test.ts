@@ -206,6 +206,70 @@ describe("DELETE /api/tenants/{tenantId}/packages/{packageId}", () => {
     expect(other).toMatchObject({ status: 422, body: { error: "IdempotencyKeyReused" } });
   });
 
+  it("serves the uninstall's status from the install status endpoint: Uninstalling, 'k of n artifacts removed', then its outcome", async () => {
+    const tenant = uniqueId("tenant");
+    const token = await t.token({ tenants: [tenant] });
+    await t.bus.publisher.publish(installed(tenant, "2.1.0"));
+    await installedPackage(tenant, token, "2.1.0");
+    const accepted = await t.call("DELETE", packagePath(tenant), { token });
+    expect(accepted.status).toBe(202);
+    const [requested] = (await t.bus.waitForEvents(accepted.body.installId, (events) =>
+      events.some((event) => event.type === "UninstallRequested"),
+    )) as InstallEventOf<"UninstallRequested">[];
+    const e = exampleEvents({
+      installId: requested!.installId,
+      tenantId: tenant,
+      importId: requested!.importId,
+    });
+    const base = { packageId: "acme-expense-approvals", version: "2.1.0" };
+    const statusOf = (expected: object) =>
+      waitFor(
+        async () => {
+          const response = await t.call("GET", accepted.body.statusUrl, { token });
+          return JSON.stringify(response.body) === JSON.stringify(expected) && response.body;
+        },
+        { what: `status ${JSON.stringify(expected)}` },
+      );
+
+    await t.bus.publisher.publish([
+      { ...e.UninstallStarted, ...base, total: 2, kept: [] },
+      { ...e.ArtifactRemoved, ...base, index: 1, total: 2 },
+    ]);
+    await statusOf({ status: "InProgress", stage: "Uninstalling", progress: "1 of 2 artifacts removed" });
+    const installedNow = await t.call("GET", packagePath(tenant), { token });
+    expect(installedNow.body).toMatchObject({
+      state: "Uninstalling",
+      pending: { installId: requested!.installId, operation: "Uninstall" },
+    });
+
+    await t.bus.publisher.publish([
+      {
+        ...e.ArtifactRemoved,
+        ...base,
+        key: "expense-policy",
+        resultingKey: "expense-policy",
+        index: 2,
+        total: 2,
+      },
+      { ...e.UninstallSucceeded, ...base, artifactsRemoved: 2, kept: [] },
+    ]);
+    const done = await statusOf({
+      status: "Success",
+      importId: requested!.importId,
+      artifactsRemoved: 2,
+      kept: [],
+      completedAt: e.UninstallSucceeded.completedAt,
+    });
+    expect(done).toMatchObject({ status: "Success" });
+    await waitFor(async () => (await t.call("GET", packagePath(tenant), { token })).status === 404, {
+      what: "the package to be uninstalled",
+    });
+    const cancel = await t.call("POST", `/api/marketplace/installs/${requested!.installId}/cancel`, {
+      token,
+    });
+    expect(cancel).toMatchObject({ status: 409, body: { error: "InstallAlreadyFinished" } });
+  });
+
   it("answers 404 for a package the tenant does not have, and 409 while it is being uninstalled", async () => {
     const tenant = uniqueId("tenant");
     const token = await t.token({ tenants: [tenant] });
