@@ -23,7 +23,8 @@ try {
     strict: true,
   });
   if (!values.tenant || !values.key) throw new Error("--tenant and --key are required");
-  Object.assign(process.env, infraUrls());
+  // Inside a container (Docker) MONGO_URL is set and there is no infra/ to ask.
+  if (!process.env.MONGO_URL) Object.assign(process.env, infraUrls());
   const config = loadConfig(baseConfigSchema);
   const mongo = await connectMongo(config.MONGO_URL, config.MONGO_DB);
   try {
