@@ -236,9 +236,16 @@ describe("DELETE /api/tenants/{tenantId}/packages/{packageId}", () => {
       { ...e.ArtifactRemoved, ...base, index: 1, total: 2 },
     ]);
     await statusOf({ status: "InProgress", stage: "Uninstalling", progress: "1 of 2 artifacts removed" });
-    const installedNow = await t.call("GET", packagePath(tenant), { token });
-    expect(installedNow.body).toMatchObject({
-      state: "Uninstalling",
+    // The installed packages are another projector's (its own consumer group): polled on their own.
+    const uninstalling = await waitFor(
+      async () => {
+        const response = await t.call("GET", packagePath(tenant), { token });
+        return response.body.state === "Uninstalling" && response.body;
+      },
+      { what: "the package to be Uninstalling" },
+    );
+    expect(uninstalling).toMatchObject({
+      version: "2.1.0",
       pending: { installId: requested!.installId, operation: "Uninstall" },
     });
 

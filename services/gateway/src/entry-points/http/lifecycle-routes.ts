@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { LifecycleOperation, OwnedArtifact } from "@installhub/shared";
+import { installIdPattern, LifecycleOperation, OwnedArtifact } from "@installhub/shared";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { installPermissions } from "../../domain/install-request.ts";
 import type { InstalledPackageState } from "../../domain/installed-packages.ts";
@@ -237,7 +237,12 @@ export function lifecycleRoutes(deps: GatewayDeps) {
     security,
     middleware: [permissionsRequired(installPermissions[0])] as const,
     request: {
-      params: z.object({ installId: z.string().min(1) }),
+      params: z.object({
+        installId: z
+          .string()
+          .regex(installIdPattern, "not an install id")
+          .openapi({ example: "mkt-install-6f1d2c3b" }),
+      }),
       headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
     },
     responses: {
