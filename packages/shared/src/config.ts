@@ -41,6 +41,12 @@ export const baseConfigSchema = z.object({
   CONSUMER_DETERMINISTIC_ATTEMPTS: z.coerce.number().int().min(1).default(3),
   /** Port of the service's /healthz, /readyz and /metrics endpoints (the gateway serves them on its API port). */
   OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * Counts every MongoDB command and Kafka request on /metrics (`installhub_mongo_commands_total`,
+   * `installhub_kafka_request_duration_seconds`): `pnpm bench` turns it on to count round trips per
+   * install. Off (the default), no listener is attached and nothing extra is exported.
+   */
+  INSTALLHUB_BENCH_COUNTERS: z.stringbool().default(false),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

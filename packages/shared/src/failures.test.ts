@@ -74,3 +74,120 @@ describe("describeError", () => {
     expect(describeError(42)).toBe("42");
   });
 });
+
+describe("classifyFailure, entry by entry of its lists", () => {
+  it.each([
+    "TransientError",
+    "AbortError",
+    "TimeoutError",
+    "DeadlineExceeded",
+    "MongoNetworkError",
+    "MongoNetworkTimeoutError",
+    "MongoServerSelectionError",
+    "MongoNotConnectedError",
+    "MongoTopologyClosedError",
+    "MongoPoolClearedError",
+    "MongoOperationTimeoutError",
+    "MongoWaitQueueTimeoutError",
+    "KafkaJSConnectionError",
+    "KafkaJSConnectionClosedError",
+    "KafkaJSRequestTimeoutError",
+    "KafkaJSNumberOfRetriesExceeded",
+    "KafkaJSBrokerNotFound",
+    "KafkaJSLockTimeout",
+    "KafkaJSMetadataNotLoaded",
+    "KafkaJSTopicMetadataNotLoaded",
+    "KafkaJSStaleTopicMetadataAssignment",
+    "KafkaJSServerDoesNotSupportApiKey",
+  ])("counts an error named %s as transient", (name) => {
+    expect(classifyFailure(withName(name))).toBe("transient");
+  });
+
+  it.each([6, 7, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 63, 150, 134])(
+    "counts MongoDB server code %i as transient, and only from a Mongo error",
+    (code) => {
+      expect(classifyFailure(withName("MongoServerError", { code }))).toBe("transient");
+      expect(classifyFailure(withName("Error", { code }))).toBe("deterministic");
+    },
+  );
+
+  it.each([
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EPIPE",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "ENETDOWN",
+    "EAI_AGAIN",
+    "ECONNABORTED",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "UND_ERR_SOCKET",
+    "UND_ERR_HEADERS_TIMEOUT",
+    "UND_ERR_BODY_TIMEOUT",
+  ])("counts socket error code %s as transient", (code) => {
+    expect(classifyFailure(withName("Error", { code }))).toBe("transient");
+  });
+
+  it("reads each half of FerretDB's busy message and both MongoDB retry labels", () => {
+    expect(classifyFailure(withName("MongoServerError", { message: "database is locked" }))).toBe(
+      "transient",
+    );
+    expect(classifyFailure(withName("MongoServerError", { message: "SQLITE_BUSY" }))).toBe("transient");
+    const labelled = (label: string) =>
+      withName("MongoServerError", { code: 2, hasErrorLabel: (asked: string) => asked === label });
+    expect(classifyFailure(labelled("TransientTransactionError"))).toBe("transient");
+    expect(classifyFailure(labelled("RetryableWriteError"))).toBe("transient");
+    expect(classifyFailure(labelled("NoWritesPerformed"))).toBe("deterministic");
+  });
+
+  it("keeps a Mongo or Kafka error deterministic unless its own rules say otherwise", () => {
+    // a socket code or a 503 on such an error does not count: the driver's own classification does
+    expect(classifyFailure(withName("MongoServerError", { code: "ECONNREFUSED" }))).toBe("deterministic");
+    expect(classifyFailure(withName("MongoServerError", { code: "6" }))).toBe("deterministic");
+    expect(classifyFailure(withName("KafkaJSProtocolError", { code: "ECONNRESET" }))).toBe("deterministic");
+    expect(classifyFailure(withName("KafkaJSProtocolError", { status: 503 }))).toBe("deterministic");
+  });
+
+  it("counts no other socket code as transient, and reads null as nothing", () => {
+    expect(classifyFailure(withName("Error", { code: "ENOENT" }))).toBe("deterministic");
+    expect(classifyFailure(null)).toBe("deterministic");
+  });
+
+  it("counts 5xx from 500 and 429 as transient, and nothing just below them", () => {
+    const status = (value: unknown) => classifyFailure(withName("Error", { status: value }));
+    expect([500, 599, 429].map(status)).toEqual(["transient", "transient", "transient"]);
+    expect([499, 428, 430, "503"].map(status)).toEqual([
+      "deterministic",
+      "deterministic",
+      "deterministic",
+      "deterministic",
+    ]);
+  });
+
+  it("counts fetch's own failure as transient, but no other TypeError nor that message on another error", () => {
+    expect(classifyFailure(new TypeError("fetch failed"))).toBe("transient");
+    expect(classifyFailure(new TypeError("fetch failed badly"))).toBe("deterministic");
+    expect(classifyFailure(new Error("fetch failed"))).toBe("deterministic");
+    expect(classifyFailure(withName(42 as unknown as string, { code: "ECONNRESET" }))).toBe("transient");
+  });
+
+  it("classifies a ZodError or PermanentError as deterministic even with a transient cause", () => {
+    const cause = withName("KafkaJSConnectionError");
+    expect(classifyFailure(new PermanentError("no", { cause }))).toBe("deterministic");
+    expect(classifyFailure(Object.assign(new z.ZodError([]), { cause }))).toBe("deterministic");
+    expect(classifyFailure(new Error("wrapper", { cause }))).toBe("transient");
+  });
+});
+
+describe("describeError, exactly", () => {
+  it("joins a zod error's lines with '; ' and names other errors", () => {
+    const zod = z.object({ a: z.string(), b: z.number() }).safeParse({});
+    expect(describeError(zod.error)).toBe(
+      `schema-invalid: ${z.prettifyError(zod.error!).split("\n").join("; ")}`,
+    );
+    expect(describeError(zod.error)).not.toContain("\n");
+    expect(describeError(new TransientError("away"))).toBe("TransientError: away");
+    expect(describeError(undefined)).toBe("undefined");
+  });
+});

@@ -12,7 +12,7 @@ export type FailureClass = "transient" | "deterministic";
 
 /** Thrown by our own code for a condition that waiting can fix (e.g. a dependency answered 503). */
 export class TransientError extends Error {
-  override readonly name = "TransientError";
+  override readonly name: string = "TransientError";
 }
 
 /** Thrown by our own code for work that can never succeed; the install is ended, not retried. */
@@ -118,7 +118,7 @@ export function classifyFailure(error: unknown): FailureClass {
   const seen = new Set<unknown>();
   for (let current = error; current && typeof current === "object" && !seen.has(current); ) {
     seen.add(current);
-    if (isTransientOne(current as ErrorLike)) return "transient";
+    if (current instanceof TransientError || isTransientOne(current as ErrorLike)) return "transient";
     current = (current as ErrorLike).cause;
   }
   return "deterministic";

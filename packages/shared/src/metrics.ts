@@ -86,3 +86,45 @@ export function countPublished(event: InstallEvent): void {
       break;
   }
 }
+
+/** Round-trip counters (INSTALLHUB_BENCH_COUNTERS): what one install costs in database and Kafka requests. */
+export interface RoundTripMetrics {
+  /** MongoDB commands started, by command name (find, update, insert, …). */
+  mongoCommands: Counter<"command">;
+  /** Time from a command's start to its reply, by command name, in seconds. */
+  mongoCommandDuration: Histogram<"command">;
+  /** Kafka requests answered, by API (Produce, OffsetCommit, Fetch, Heartbeat, …), in seconds. */
+  kafkaRequestDuration: Histogram<"api">;
+}
+
+let roundTrips: RoundTripMetrics | undefined;
+
+/**
+ * The round-trip metrics, registered on first use: a process that never asks for them exports
+ * nothing extra. The Mongo and Kafka client factories call it only when INSTALLHUB_BENCH_COUNTERS is on.
+ */
+export function roundTripMetrics(): RoundTripMetrics {
+  roundTrips ??= {
+    mongoCommands: new Counter({
+      name: "installhub_mongo_commands_total",
+      help: "MongoDB commands this process started (driver command monitoring), by command name",
+      labelNames: ["command"] as const,
+      registers: [metricsRegistry],
+    }),
+    mongoCommandDuration: new Histogram({
+      name: "installhub_mongo_command_duration_seconds",
+      help: "MongoDB command round trips of this process, by command name",
+      labelNames: ["command"] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [metricsRegistry],
+    }),
+    kafkaRequestDuration: new Histogram({
+      name: "installhub_kafka_request_duration_seconds",
+      help: "Kafka requests of this process's producers, consumers and admin clients, by API",
+      labelNames: ["api"] as const,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [metricsRegistry],
+    }),
+  };
+  return roundTrips;
+}

@@ -55,9 +55,12 @@ export async function connectPlatform(
     `${config.KAFKA_CLIENT_ID_PREFIX}-${service}`,
     log,
     options.socketFactory,
+    { countRequests: config.INSTALLHUB_BENCH_COUNTERS },
   );
   const { codec, publisher } = await connectEventTopic(kafka, config, `installhub/${service}`);
-  const mongo = await connectMongo(config.MONGO_URL, config.MONGO_DB);
+  const mongo = await connectMongo(config.MONGO_URL, config.MONGO_DB, {
+    countCommands: config.INSTALLHUB_BENCH_COUNTERS,
+  });
   return {
     logger: log,
     kafka,

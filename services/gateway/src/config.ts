@@ -35,6 +35,11 @@ export const gatewayConfigSchema = baseConfigSchema
      * is one database write; Kafka is not waited for (the outbox relay publishes). At most 5 s.
      */
     ACCEPT_TIMEOUT_MS: z.coerce.number().int().min(100).max(5_000).default(4_000),
+    /**
+     * Install requests that work on the stores at once; the rest wait in line for at most
+     * ACCEPT_TIMEOUT_MS and are answered 503 having written nothing (a burst is served, not stampeded).
+     */
+    ACCEPT_CONCURRENCY: z.coerce.number().int().min(1).default(16),
     /** How often the outbox is swept for accepted installs nobody published. */
     OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
     /** Age of an unpublished accepted install before the sweep publishes it; above ACCEPT_TIMEOUT_MS. */

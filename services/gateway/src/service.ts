@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import {
+  admissionQueue,
   connectPlatform,
   consumerReadiness,
   ensureIndexes,
@@ -119,6 +120,7 @@ export async function startGateway(
     cancelRelay,
     lifecycle,
     lifecycleIdempotency: idempotencyStore<unknown>(db),
+    admit: admissionQueue(config.ACCEPT_CONCURRENCY),
     catalog: catalogReads(db),
     imports: importReads(db),
     notifications: notificationStore(db),

@@ -1,10 +1,18 @@
-import type { InstallEventOf, PackageDocument, PublisherDocument } from "@installhub/shared";
+import {
+  admissionQueue,
+  createLogger,
+  type InstallEventOf,
+  type PackageDocument,
+  type PublisherDocument,
+} from "@installhub/shared";
 import type { CatalogReads } from "../src/data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../src/data-access/idempotency-store.ts";
 import type { InstallOutbox, OperationRequest } from "../src/data-access/install-outbox.ts";
 import type { InstallStatusStore } from "../src/data-access/install-status-store.ts";
 import { type InstallState, reduceInstallStatus } from "../src/domain/install-status.ts";
+import type { InstalledPackageState } from "../src/domain/installed-packages.ts";
 import type { InstallAccepted } from "../src/entry-points/http/schemas.ts";
+import type { RequestInstallDeps } from "../src/use-cases/request-install.ts";
 
 /**
  * In-memory stand-ins for the gateway's data-access boundary, for fast tests of use cases and routes
@@ -68,6 +76,7 @@ export function fakeStatuses(
         states.set(event.installId, reduceInstallStatus(states.get(event.installId), event));
     },
     find: async (id) => states.get(id),
+    projected: async (ids) => new Set(ids.filter((id) => states.has(id))),
     listForTenant: async ({ tenantId, status, limit }) =>
       [...states.values()]
         .filter((state) => state.tenantId === tenantId && (!status || state.status === status))
@@ -119,11 +128,22 @@ export function fakeOutbox(): InstallOutbox & {
         limit,
         [...entries.values()].filter((e) => !e.published && e.event.tenantId === tenantId).length,
       ),
-    unpublishedOf: async (tenantId, limit) =>
+    latestOf: async (tenantId, { after, limit }) =>
       [...entries.values()]
-        .filter((entry) => !entry.published && entry.event.tenantId === tenantId)
-        .slice(0, limit)
-        .map((entry) => entry.event),
+        .map((entry) => entry.event)
+        .filter((event) => event.tenantId === tenantId)
+        .sort((a, b) =>
+          a.occurredAt === b.occurredAt
+            ? b.installId.localeCompare(a.installId)
+            : b.occurredAt.localeCompare(a.occurredAt),
+        )
+        .filter(
+          (event) =>
+            !after ||
+            event.occurredAt < after.sortValue ||
+            (event.occurredAt === after.sortValue && event.installId < after.id),
+        )
+        .slice(0, limit),
     withdraw: async (id) => {
       const entry = entries.get(id);
       if (!entry || entry.published) return false;
@@ -167,4 +187,30 @@ export function fakeIdempotency(): IdempotencyStore<InstallAccepted> & {
 export function fakeRelay(): { enqueue(event: Requested): void; enqueued: Requested[] } {
   const enqueued: Requested[] = [];
   return { enqueued, enqueue: (event) => void enqueued.push(event) };
+}
+
+/**
+ * Everything `requestInstall` needs, in memory: the stores above, no limits, a silent logger.
+ *
+ * @example
+ * const deps = fakeRequestInstallDeps({ acceptTimeoutMs: 50 });
+ */
+export function fakeRequestInstallDeps(
+  settings: Partial<RequestInstallDeps["settings"]> = {},
+  now: () => Date = () => new Date(),
+) {
+  return {
+    settings: { acceptTimeoutMs: 200, maxInFlightPerTenant: 0, estimateSecondsPerArtifact: 0.2, ...settings },
+    logger: createLogger("test", "silent"),
+    catalog: fakeCatalog(),
+    statuses: fakeStatuses(),
+    outbox: fakeOutbox(),
+    relay: fakeRelay(),
+    admit: admissionQueue(16),
+    idempotency: fakeIdempotency(),
+    recentCompletions: async () => [],
+    /** Nothing installed: no downgrade to refuse (docs/lifecycle.md). */
+    lifecycle: { installedPackage: async (): Promise<InstalledPackageState | undefined> => undefined },
+    now,
+  };
 }

@@ -325,7 +325,8 @@ describe("notifier", () => {
       }
       const outboxId = `${installs[0]!.installId}:InstallSucceeded`;
       const failed = await findMail(mongo.db, outboxId);
-      expect(failed?.state).toBe("failed");
+      // Recorded failed; the sweeper may already be trying it again (it keeps the last error).
+      expect(["failed", "sending"]).toContain(failed?.state);
       expect(failed?.attempts).toBeGreaterThanOrEqual(2);
       expect(failed?.lastError).toContain("service not available");
       expect(mailsTo(installs[0]!.email)).toHaveLength(0);

@@ -23,6 +23,13 @@ describe("lanesByKey", () => {
     ]);
   });
 
+  it("tells keys apart byte for byte, also keys that are not valid UTF-8", () => {
+    const bytes = (...values: number[]) => ({ key: Buffer.from(values), offset: values.join() });
+    // 0xff and 0xfe both decode to U+FFFD as UTF-8: read as text they would share a lane
+    const lanes = lanesByKey([bytes(0xff), bytes(0xfe), bytes(0xff)]);
+    expect(lanes.map((lane) => lane.length)).toEqual([2, 1]);
+  });
+
   it("gives no lanes for no messages", () => {
     expect(lanesByKey([])).toEqual([]);
   });
@@ -63,6 +70,26 @@ describe("runLanes", () => {
     expect(done.sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it("rejects with the error that came first when lanes running together both fail", async () => {
+    const failing = runLanes([20, 1], 2, async (ms) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      throw new Error(`failed after ${ms} ms`);
+    });
+    // (toMatchObject, not toThrow: vitest lets `rejects.toThrow(message)` pass for a rejection with `undefined`)
+    await expect(failing).rejects.toMatchObject({ message: "failed after 1 ms" });
+  });
+
+  it("runs lanes one at a time for a concurrency below 1, and resolves for no lanes", async () => {
+    const order: string[] = [];
+    await runLanes(["a", "b"], 0, async (lane) => {
+      order.push(`start ${lane}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      order.push(`end ${lane}`);
+    });
+    expect(order).toEqual(["start a", "end a", "start b", "end b"]);
+    await expect(runLanes([], 4, async () => {})).resolves.toBeUndefined();
+  });
+
   it("rejects with the first error and starts no lane after it", async () => {
     const started: number[] = [];
     await expect(
@@ -70,7 +97,7 @@ describe("runLanes", () => {
         started.push(lane);
         if (lane === 2) throw new Error("lane 2 failed");
       }),
-    ).rejects.toThrow("lane 2 failed");
+    ).rejects.toMatchObject({ message: "lane 2 failed" });
     expect(started).toEqual([1, 2]);
   });
 });

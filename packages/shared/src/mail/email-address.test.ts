@@ -19,6 +19,7 @@ describe("isSingleEmailAddress", () => {
     ["a list without space", "a@example.test,b@example.test"],
     ["a semicolon list", "a@example.test;b@example.test"],
     ["a display name", "Name <a@example.test>"],
+    ["a display name without space", "Name<a@example.test>"],
     ["angle brackets", "<a@example.test>"],
     ["a comment", "a(comment)@example.test"],
     ["a quoted local part", '"a b"@example.test'],
@@ -41,7 +42,27 @@ describe("isSingleEmailAddress", () => {
     const fits = `${"a".repeat(maxEmailAddressLength - domain.length - 1)}@${domain}`;
     expect(fits).toHaveLength(maxEmailAddressLength);
     expect(isSingleEmailAddress(fits)).toBe(true);
+    expect(emailAddressProblem(fits)).toBeUndefined();
     expect(isSingleEmailAddress(`a${fits}`)).toBe(false);
     expect(emailAddressProblem(`a${fits}`)).toContain("longer than");
+  });
+});
+
+describe("emailAddressProblem", () => {
+  it("says why an address is refused, checking length and characters before the grammar", () => {
+    expect(emailAddressProblem("")).toBe("it is empty");
+    expect(emailAddressProblem(`${"a".repeat(250)}@e.example`)).toBe(
+      `it is longer than ${maxEmailAddressLength} characters`,
+    );
+    for (const address of ["a b@example.test", "x@example.test\r\nBcc: y@evil.test", "\u00e9@example.test"]) {
+      expect(emailAddressProblem(address)).toBe(
+        "it holds spaces, line breaks, control or non-ASCII characters",
+      );
+    }
+    for (const address of ['"ab"@example.test', "a@localhost", "a@example.test,b@example.test"]) {
+      expect(emailAddressProblem(address)).toBe(
+        "it is not exactly one address of the form local@domain (RFC 5322 addr-spec)",
+      );
+    }
   });
 });

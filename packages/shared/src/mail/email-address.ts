@@ -25,7 +25,8 @@ const printableAscii = /^[\x21-\x7e]+$/;
  * isSingleEmailAddress("Name <a@example.test>") // false
  */
 export function isSingleEmailAddress(value: string): boolean {
-  if (value.length === 0 || value.length > maxEmailAddressLength) return false;
+  // No length check of our own: validator refuses more than 254 characters (ignore_max_length: false),
+  // and the empty string fails `printableAscii` (one character or more).
   if (!printableAscii.test(value) || value.includes('"')) return false;
   return validator.isEmail(value, {
     allow_display_name: false,

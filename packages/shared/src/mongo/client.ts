@@ -7,6 +7,7 @@ import {
   MongoClient,
   type OptionalUnlessRequiredId,
 } from "mongodb";
+import { roundTripMetrics } from "../metrics.ts";
 
 export interface MongoConnection {
   client: MongoClient;
@@ -15,10 +16,17 @@ export interface MongoConnection {
 }
 
 /**
+ * `countCommands` (INSTALLHUB_BENCH_COUNTERS) counts every command on /metrics through the driver's
+ * command monitoring; without it the driver emits no command events at all.
+ *
  * @example
  * const { db, close } = await connectMongo(config.MONGO_URL, config.MONGO_DB);
  */
-export async function connectMongo(url: string, dbName: string): Promise<MongoConnection> {
+export async function connectMongo(
+  url: string,
+  dbName: string,
+  options: { countCommands?: boolean } = {},
+): Promise<MongoConnection> {
   // Bounded waits: a frozen or unreachable server fails an operation within seconds (a transient
   // failure the caller waits out) instead of holding it forever without a word.
   const client = new MongoClient(url, {
@@ -26,7 +34,9 @@ export async function connectMongo(url: string, dbName: string): Promise<MongoCo
     connectTimeoutMS: 5000,
     socketTimeoutMS: 20_000,
     retryWrites: true,
+    monitorCommands: options.countCommands === true,
   });
+  if (options.countCommands) countCommands(client);
   await client.connect();
   return { client, db: client.db(dbName), close: () => client.close() };
 }
@@ -87,4 +97,13 @@ export async function insertIfAbsent<T extends Document>(
     if (!duplicatesOnly) throw error;
     return (error as MongoBulkWriteError).insertedCount ?? 0;
   }
+}
+
+function countCommands(client: MongoClient): void {
+  const { mongoCommands, mongoCommandDuration } = roundTripMetrics();
+  const observe = (event: { commandName: string; duration: number }) =>
+    mongoCommandDuration.observe({ command: event.commandName }, event.duration / 1000);
+  client.on("commandStarted", (event) => mongoCommands.inc({ command: event.commandName }));
+  client.on("commandSucceeded", observe);
+  client.on("commandFailed", observe);
 }

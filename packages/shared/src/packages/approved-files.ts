@@ -9,9 +9,12 @@ import { sha256Hex } from "./signing.ts";
  * approvedFilesOf(new Map([["manifest.json", bytes]])) // [{ path: "manifest.json", sha256: "…" }]
  */
 export function approvedFilesOf(files: ReadonlyMap<string, Buffer>): ApprovedFile[] {
-  return [...files]
-    .map(([path, bytes]) => ({ path, sha256: sha256Hex(bytes) }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return (
+    [...files]
+      .map(([path, bytes]) => ({ path, sha256: sha256Hex(bytes) }))
+      // Map keys are unique, so no two paths compare equal.
+      .sort((a, b) => (a.path < b.path ? -1 : 1))
+  );
 }
 
 /** How the files read from an archive differ from an approved list; each list holds paths. */

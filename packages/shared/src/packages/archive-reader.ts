@@ -210,9 +210,7 @@ class TarFeed {
         const next = this.step(this.take(this.wanted));
         if (next === undefined) {
           this.ended = true;
-          const rest = Buffer.concat(this.chunks);
-          this.chunks = [];
-          return this.push(rest);
+          return this.push(Buffer.concat(this.chunks));
         }
         this.wanted = next;
       }

@@ -4,8 +4,9 @@ import {
   InstallRequested,
   UninstallRequested,
 } from "@installhub/shared";
-import type { Collection, Db } from "mongodb";
+import type { Collection, Db, Filter } from "mongodb";
 import { z } from "zod";
+import type { Cursor } from "../domain/cursor.ts";
 
 type Requested = InstallEventOf<"InstallRequested">;
 /** What the outbox holds: the request that starts an operation, an install's or an uninstall's. */
@@ -36,6 +37,7 @@ export const installOutboxIndexes: IndexPlan = {
   [installOutboxCollection]: [
     { key: { published: 1, requestedAt: 1 }, name: "published_requested" },
     { key: { tenantId: 1, published: 1 }, name: "tenant_published" },
+    { key: { tenantId: 1, requestedAt: -1, _id: -1 }, name: "tenant_requested" },
   ],
 };
 
@@ -91,9 +93,28 @@ export function installOutbox(db: Db) {
     /** How many of a tenant's accepted installs are not yet on the topic, counted up to `limit`. */
     countUnpublished: (tenantId: string, limit: number): Promise<number> =>
       collection.countDocuments({ tenantId, published: false }, { limit }),
-    /** A tenant's accepted operations not yet on the topic (while Kafka is away: not in the projection yet). */
-    async unpublishedOf(tenantId: string, limit: number): Promise<OperationRequest[]> {
-      const documents = await collection.find({ tenantId, published: false }).limit(limit).toArray();
+    /**
+     * A tenant's accepted operations (installs and uninstalls), published or not, newest first
+     * (request time, then id) after `after`: an operation is on the topic some moments before the
+     * projector has it, and a list must show it meanwhile. Entries live until `prune`, so this is a
+     * short scan.
+     */
+    async latestOf(
+      tenantId: string,
+      query: { after?: Cursor | undefined; limit: number },
+    ): Promise<OperationRequest[]> {
+      const filter: Filter<OutboxDocument> = { tenantId };
+      if (query.after) {
+        filter.$or = [
+          { requestedAt: { $lt: query.after.sortValue } },
+          { requestedAt: query.after.sortValue, _id: { $lt: query.after.id } },
+        ];
+      }
+      const documents = await collection
+        .find(filter)
+        .sort({ requestedAt: -1, _id: -1 })
+        .limit(query.limit)
+        .toArray();
       return documents.map(eventOf);
     },
     /**

@@ -29,6 +29,8 @@ export interface InstallStatusStore {
    */
   applyMany(events: readonly InstallEvent[]): Promise<void>;
   find(installId: string): Promise<InstallState | undefined>;
+  /** Which of these installs the projection has (in any status). */
+  projected(installIds: readonly string[]): Promise<Set<string>>;
   listForTenant(query: {
     tenantId: string;
     status?: InstallState["status"] | undefined;
@@ -113,6 +115,14 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
     async find(installId) {
       const document = await collection.findOne({ _id: installId });
       return document ? stateOf(document) : undefined;
+    },
+
+    async projected(installIds) {
+      if (installIds.length === 0) return new Set();
+      const documents = await collection
+        .find({ _id: { $in: [...installIds] } }, { projection: { _id: 1 } })
+        .toArray();
+      return new Set(documents.map((document) => document._id));
     },
 
     async listForTenant({ tenantId, status, after, limit }) {

@@ -1,7 +1,7 @@
 import type { InstallEvent } from "@installhub/shared";
 import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
-import { type InstallState, reduceInstallStatus } from "./install-status.ts";
+import { type InstallState, reduceInstallStatus, stateChanged } from "./install-status.ts";
 import { statusView } from "./status-view.ts";
 
 const ids = { installId: "mkt-install-b7c8d9", tenantId: "tenant-abc123" };
@@ -139,5 +139,147 @@ describe("reduceInstallStatus", () => {
     expect(fold([successStream[0]!, earlierClock])!.requestedAt).toBe(at(0));
     expect(state.finishedAt).toBe(at(20));
     expect(state.requestedBy).toEqual(examples.InstallRequested.requestedBy);
+  });
+
+  it("starts from whatever event comes first, with the install's identity and nothing decided", () => {
+    // given only a download start, before the request was seen
+    const state = fold([{ ...examples.SecurityScanStarted, phase: "Downloading", occurredAt: at(1) }])!;
+    // then
+    expect(state).toEqual({
+      installId: ids.installId,
+      tenantId: ids.tenantId,
+      packageId: examples.SecurityScanStarted.packageId,
+      version: examples.SecurityScanStarted.version,
+      requestedAt: at(1),
+      requestSeen: false,
+      requestedBy: null,
+      importId: null,
+      artifactCount: null,
+      status: "InProgress",
+      stage: "Downloading",
+      progress: null,
+      success: null,
+      failure: null,
+      finishedAt: null,
+    });
+  });
+
+  it("moves to SecurityScan when the scan completes, even if its start was never seen", () => {
+    const state = fold([
+      successStream[0]!,
+      { ...examples.SecurityScanStarted, phase: "Downloading", occurredAt: at(1) },
+      { ...examples.SecurityScanCompleted, occurredAt: at(3) },
+    ])!;
+    expect(state.stage).toBe("SecurityScan");
+    expect(statusView(state)).toEqual({ status: "InProgress", stage: "SecurityScan" });
+  });
+
+  it("takes who asked, the import id and the artifact count from the request", () => {
+    const state = fold([{ ...examples.ImportStarted, occurredAt: at(4) }, successStream[0]!])!;
+    expect(state).toMatchObject({
+      requestSeen: true,
+      requestedBy: examples.InstallRequested.requestedBy,
+      importId: examples.InstallRequested.importId,
+      artifactCount: 5,
+      stage: "Installing",
+      progress: { installed: 0, total: 5 },
+    });
+  });
+
+  it("moves requestedAt to the earliest time seen until the request arrives, then to the request's own", () => {
+    const late = { ...examples.ImportStarted, occurredAt: at(9) };
+    const early = { ...examples.SecurityScanStarted, occurredAt: at(2) };
+    expect(fold([late, early])!.requestedAt).toBe(at(2));
+    expect(fold([early, late])!.requestedAt).toBe(at(2));
+    // a request later than both still names the request time
+    expect(fold([early, late, { ...examples.InstallRequested, occurredAt: at(5) }])!.requestedAt).toBe(at(5));
+    // and a second copy of the request with an earlier clock moves it back to that earlier copy
+    const twice = fold([
+      { ...examples.InstallRequested, occurredAt: at(5) },
+      { ...examples.InstallRequested, occurredAt: at(3) },
+      { ...examples.InstallRequested, occurredAt: at(4) },
+    ])!;
+    expect(twice.requestedAt).toBe(at(3));
+  });
+
+  it("keeps the highest installed count and the highest total, whatever their order", () => {
+    const state = fold([
+      { ...examples.ArtifactInstalled, index: 4, total: 5 },
+      { ...examples.ImportStarted, total: 6 },
+      { ...examples.ArtifactInstalled, index: 2, total: 5 },
+    ])!;
+    expect(state.progress).toEqual({ installed: 4, total: 6 });
+  });
+
+  it("records the success of a real install without a plan, and its finish time", () => {
+    const state = fold(successStream)!;
+    expect(state.status).toBe("Success");
+    expect(state.stage).toBe("Installing");
+    expect(state.finishedAt).toBe(at(20));
+    expect(state.success).toEqual({
+      importId: examples.InstallSucceeded.importId,
+      artifactsInstalled: 5,
+      conflictsResolved: 1,
+      completedAt: "2026-05-25T10:31:00.000Z",
+      dryRun: false,
+      plan: null,
+    });
+    expect(state.failure).toBeNull();
+  });
+
+  it("takes the import id from the success when the request was never seen", () => {
+    const state = fold([{ ...examples.InstallSucceeded, importId: "imp-from-success" }])!;
+    expect(state.importId).toBe("imp-from-success");
+  });
+
+  it("records a failure with its own stage, and the stage reached stays the furthest non-terminal one", () => {
+    const state = fold([
+      { ...successStream[0]!, occurredAt: at(0) },
+      { ...examples.ImportStarted, occurredAt: at(4) },
+      {
+        ...examples.InstallFailed,
+        stage: "Installing",
+        error: "ImportFailed",
+        rolledBack: false,
+        occurredAt: at(7),
+      },
+    ])!;
+    expect(state).toMatchObject({
+      status: "Failed",
+      stage: "Installing",
+      finishedAt: at(7),
+      success: null,
+      failure: {
+        stage: "Installing",
+        error: "ImportFailed",
+        message: examples.InstallFailed.message,
+        rolledBack: false,
+      },
+    });
+    expect(fold([{ ...examples.InstallFailed, stage: "Downloading" }])!.stage).toBe("Queued");
+  });
+
+  it("keeps the first success: a later failure does not replace it", () => {
+    const state = fold([successStream.at(-2)!, { ...examples.InstallFailed, occurredAt: at(30) }])!;
+    expect(state.status).toBe("Success");
+    expect(state.failure).toBeNull();
+    expect(state.finishedAt).toBe(at(20));
+  });
+
+  it("ignores events that say nothing about the status (a delivered notification)", () => {
+    const before = fold(successStream.slice(0, 5))!;
+    const after = reduceInstallStatus(before, { ...examples.NotificationDelivered, occurredAt: at(30) });
+    expect(after).toEqual(before);
+    expect(stateChanged(before, after)).toBe(false);
+  });
+});
+
+describe("stateChanged", () => {
+  it("is true for the first state and for any difference, false for an equal copy", () => {
+    const state = fold(successStream.slice(0, 3))!;
+    expect(stateChanged(undefined, state)).toBe(true);
+    expect(stateChanged(state, fold(successStream.slice(0, 3))!)).toBe(false);
+    expect(stateChanged(state, { ...state, stage: "Installing" })).toBe(true);
+    expect(stateChanged(state, { ...state, progress: { installed: 0, total: 5 } })).toBe(true);
   });
 });

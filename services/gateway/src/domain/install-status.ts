@@ -54,7 +54,8 @@ function initialState(event: InstallEvent): InstallState {
     packageId: event.packageId,
     version: event.version,
     requestedAt: event.occurredAt,
-    requestSeen: isRequest(event),
+    // The reducer records the request itself, this first event included.
+    requestSeen: false,
     requestedBy: null,
     importId: null,
     artifactCount: null,
@@ -72,10 +73,8 @@ const isRequest = (event: InstallEvent) =>
   event.type === "InstallRequested" || event.type === "UninstallRequested";
 
 function stageOf(event: InstallEvent): InstallStage | undefined {
+  // InstallRequested and UninstallRequested leave the stage where it is: every operation starts Queued.
   switch (event.type) {
-    case "InstallRequested":
-    case "UninstallRequested":
-      return "Queued";
     case "UninstallStarted":
     case "ArtifactRemoved":
       return "Uninstalling";
@@ -178,5 +177,5 @@ export function reduceInstallStatus(state: InstallState | undefined, event: Inst
 
 /** True when `next` differs from `previous`: the projection writes only real changes. */
 export function stateChanged(previous: InstallState | undefined, next: InstallState): boolean {
-  return previous === undefined || !isDeepStrictEqual(previous, next);
+  return !isDeepStrictEqual(previous, next);
 }

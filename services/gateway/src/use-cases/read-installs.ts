@@ -42,7 +42,8 @@ const newestFirst = (a: InstallState, b: InstallState) =>
 
 /**
  * A page of a tenant's installs, newest first (request time, then id), with those accepted but not
- * yet on the topic among them, so an install is listed from its 202 on.
+ * yet projected among them (still in the outbox, or on the topic ahead of the projector), so an
+ * install is listed from its 202 on.
  *
  * @throws AppError Forbidden — the tenant is not in the caller's token
  */
@@ -57,20 +58,15 @@ export async function installsOfTenant(
   },
 ): Promise<InstallState[]> {
   requireTenant(caller, query.tenantId);
-  const [projected, unpublished] = await Promise.all([
+  const [projected, latest] = await Promise.all([
     deps.statuses.listForTenant(query),
-    deps.outbox.unpublishedOf(query.tenantId, query.limit),
+    deps.outbox.latestOf(query.tenantId, query),
   ]);
-  const known = new Set(projected.map((state) => state.installId));
-  const accepted = unpublished
+  // An outbox entry stands for its install only until the projector has it, in whatever status.
+  const known = await deps.statuses.projected(latest.map((event) => event.installId));
+  const accepted = latest
     .filter((event) => !known.has(event.installId))
     .map((event) => reduceInstallStatus(undefined, event))
-    .filter((state) => query.status === undefined || state.status === query.status)
-    .filter(
-      (state) =>
-        !query.after ||
-        state.requestedAt < query.after.sortValue ||
-        (state.requestedAt === query.after.sortValue && state.installId < query.after.id),
-    );
+    .filter((state) => query.status === undefined || state.status === query.status);
   return [...projected, ...accepted].sort(newestFirst).slice(0, query.limit);
 }

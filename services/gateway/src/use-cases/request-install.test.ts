@@ -1,14 +1,7 @@
-import { createLogger } from "@installhub/shared";
+import { admissionQueue } from "@installhub/shared";
 import { waitFor } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
-import {
-  examplePackage,
-  fakeCatalog,
-  fakeIdempotency,
-  fakeOutbox,
-  fakeRelay,
-  fakeStatuses,
-} from "../../test/fakes.ts";
+import { examplePackage, fakeCatalog, fakeRequestInstallDeps } from "../../test/fakes.ts";
 import type { Caller } from "../auth/tokens.ts";
 import { reduceInstallStatus } from "../domain/install-status.ts";
 import type { InstalledPackageState } from "../domain/installed-packages.ts";
@@ -27,21 +20,10 @@ const body = {
   version: "3.0.0",
 };
 
-function setup(settings: Partial<RequestInstallDeps["settings"]> = {}) {
-  const deps = {
-    settings: { acceptTimeoutMs: 200, maxInFlightPerTenant: 0, estimateSecondsPerArtifact: 0.2, ...settings },
-    logger: createLogger("test", "silent"),
-    catalog: fakeCatalog(),
-    statuses: fakeStatuses(),
-    outbox: fakeOutbox(),
-    relay: fakeRelay(),
-    idempotency: fakeIdempotency(),
-    recentCompletions: async () => [],
-    lifecycle: { installedPackage: async (): Promise<InstalledPackageState | undefined> => installed },
-    now: () => new Date(),
-  };
-  return deps;
-}
+const setup = (settings: Partial<RequestInstallDeps["settings"]> = {}) => ({
+  ...fakeRequestInstallDeps(settings),
+  lifecycle: { installedPackage: async (): Promise<InstalledPackageState | undefined> => installed },
+});
 
 /** What the installed-packages projection says the tenant has (undefined: nothing). */
 let installed: InstalledPackageState | undefined;
@@ -84,6 +66,24 @@ describe("requestInstall", () => {
     expect(deps.outbox.entries.size).toBe(0);
     // The refused request freed its key: a retry may use it.
     expect(deps.idempotency.records.size).toBe(0);
+  });
+
+  it("serves a burst ACCEPT_CONCURRENCY at a time: one still in line at its deadline is answered 503 having written nothing", async () => {
+    const patient = { ...setup({ acceptTimeoutMs: 2_000 }), admit: admissionQueue(1) };
+    const hurried = { ...patient, settings: { ...patient.settings, acceptTimeoutMs: 50 } };
+    patient.outbox.acceptDelay.ms = 300;
+    const accept = patient.outbox.accept;
+    let writes = 0;
+    patient.outbox.accept = (event) => {
+      writes++;
+      return accept(event);
+    };
+    // The first holds the only slot for its 300 ms write; the second is still in line at its 50 ms.
+    const first = requestInstall(patient, request());
+    await expect(requestInstall(hurried, request())).rejects.toMatchObject({ code: "ServiceUnavailable" });
+    await expect(first).resolves.toMatchObject({ status: "InProgress" });
+    expect(writes).toBe(1);
+    expect(patient.outbox.entries.size).toBe(1);
   });
 
   it("gives a retry with the same key the same install, and refuses the key with another body (422)", async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  type Admission,
   AppError,
   beforeDeadline,
   DeadlineExceeded,
@@ -45,6 +46,11 @@ export interface RequestInstallDeps {
   /** Publishes an accepted install's event at once (or as soon as Kafka takes it). */
   relay: Pick<OutboxRelay, "enqueue">;
   idempotency: IdempotencyStore<InstallAccepted>;
+  /**
+   * Bounds how many requests touch the stores at once (ACCEPT_CONCURRENCY); one waiting past its
+   * deadline is answered 503 having written nothing.
+   */
+  admit: Admission;
   /** Recently finished installs for the estimate; may be a little stale. */
   recentCompletions: () => Promise<CompletedInstall[]>;
   /** What the tenant has installed (a downgrade needs `allowDowngrade`; docs/lifecycle.md). */
@@ -79,12 +85,26 @@ export async function requestInstall(
   input: InstallRequest,
 ): Promise<InstallAccepted> {
   const deadline = Date.now() + deps.settings.acceptTimeoutMs;
+  requireTenant(input.caller, input.body.targetTenantId);
+  try {
+    return await deps.admit(deadline, () => requestAdmitted(deps, input, deadline));
+  } catch (error) {
+    if (error instanceof DeadlineExceeded) throw notAccepted(deps, input);
+    throw error;
+  }
+}
+
+/** The request once admitted: what is left of its deadline bounds every store call. */
+async function requestAdmitted(
+  deps: RequestInstallDeps,
+  input: InstallRequest,
+  deadline: number,
+): Promise<InstallAccepted> {
   const inTime = <T>(work: Promise<T>, onLate?: (outcome: PromiseSettledResult<T>) => void) =>
     beforeDeadline(work, deadline, onLate).catch((error: unknown) => {
       if (error instanceof DeadlineExceeded) throw notAccepted(deps, input);
       throw error;
     });
-  requireTenant(input.caller, input.body.targetTenantId);
 
   const key = input.idempotencyKey;
   const installId = `mkt-install-${randomUUID()}`;

@@ -69,7 +69,13 @@ describe("readApprovedPackage", () => {
     ];
     for (const [list, difference] of cases) {
       const reading = await readApprovedPackage(clean, list, expected, limits);
-      expect(reading).toMatchObject({ failure: { error: "ArchiveChanged", details: difference } });
+      expect(reading).toMatchObject({
+        failure: {
+          error: "ArchiveChanged",
+          message: "The archive does not hold exactly the files the scan approved",
+          details: difference,
+        },
+      });
     }
   });
 
@@ -83,6 +89,7 @@ describe("readApprovedPackage", () => {
     expect(reading).toMatchObject({
       failure: {
         error: "InvalidPackage",
+        message: `the archive cannot be read as it was scanned: ${(await readArchive(duplicates.bytes, limits)).findings[0]!.message}`,
         details: { findings: [{ ruleId: "archive.duplicate-entry" }, {}] },
       },
     });
@@ -113,6 +120,15 @@ describe("readApprovedPackage", () => {
       /appears twice/,
     ],
     ["no manifest", [file("a.json", "{}")], /no manifest\.json/],
+    ["a manifest that is not JSON", [file("manifest.json", "{ not json")], /^manifest\.json is invalid: .+/],
+    [
+      "another version of the package",
+      [
+        file("manifest.json", fixtureManifest(["a.json"]).replace('"1.0.0"', '"1.0.1"')),
+        file("a.json", "{}"),
+      ],
+      /^the archive holds crafted-package@1\.0\.1, not crafted-package@1\.0\.0$/,
+    ],
     [
       "another package's archive",
       [

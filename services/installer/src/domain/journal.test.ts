@@ -1,9 +1,11 @@
+import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
 import {
   appliedButUnrecorded,
   conflictFailure,
   countsOf,
   type ImportJournal,
+  newJournal,
   nextStep,
   stepsToUndo,
   unfinished,
@@ -86,6 +88,12 @@ describe("journal queries", () => {
     expect(stepsToUndo(applied).map((s) => s.index)).toEqual([3, 1]);
     expect(stepsToUndo(withUndone(applied, [3], "t2")).map((s) => s.index)).toEqual([1]);
     expect(nextStep(withApplied(applied, [4], "t1"))).toBeUndefined();
+    // a journal that failed before it had a plan has nothing to apply, undo, count or recognise
+    const unplanned = journal(null);
+    expect(nextStep(unplanned)).toBeUndefined();
+    expect(stepsToUndo(unplanned)).toEqual([]);
+    expect(countsOf(unplanned)).toEqual({ artifactsInstalled: 0, conflictsResolved: 0 });
+    expect(appliedButUnrecorded(unplanned, new Map([["key-1", "imp-1/1"]]))).toEqual([]);
   });
 
   it("recognises artifacts a stopped run wrote but did not record, by the step's own versionId", () => {
@@ -128,5 +136,37 @@ describe("journal queries", () => {
       details: { artifactKey: "key-2", index: 2 },
       at: "t1",
     });
+  });
+});
+
+describe("newJournal", () => {
+  it("starts a journal from the request: unfinished, nothing published, the plan and failure as given", () => {
+    const request = exampleEvents({
+      installId: "mkt-install-1",
+      tenantId: "tenant-a",
+      importId: "imp-1",
+    }).InstallRequested;
+    const steps = [step(1, "Created")];
+    const failure = { error: "ConflictFailed", message: "m", details: {}, at: "t0" };
+    const started = newJournal(request, "a".repeat(64), "t0", steps, failure);
+    expect(started).toEqual({
+      _id: request.importId,
+      installId: "mkt-install-1",
+      tenantId: "tenant-a",
+      packageId: request.packageId,
+      version: request.version,
+      dryRun: request.dryRun,
+      requestedBy: request.requestedBy,
+      archiveSha256: "a".repeat(64),
+      startedAt: "t0",
+      steps,
+      failure,
+      outcome: null,
+      eventsPublished: 0,
+    });
+    expect(unfinished(started)).toBe(true);
+    // a published count that does not move keeps the journal itself: nothing to write
+    expect(withPublished(started, 0)).toBe(started);
+    expect(withPublished(started, 1).eventsPublished).toBe(1);
   });
 });

@@ -1,10 +1,14 @@
 import { retry } from "@installhub/shared";
 import { type Finding, finding } from "../domain/findings.ts";
-import type { ClamdClient, ClamdVerdict } from "./clamd-client.ts";
+import { type ClamdClient, ClamdError, type ClamdVerdict } from "./clamd-client.ts";
 
 /**
- * Streams every archive file to clamd; detections become critical findings. When clamd cannot scan
- * after a few attempts the scan fails closed: an unscanned file is never let through.
+ * Streams every archive file to clamd; detections become critical findings. When clamd answers that
+ * it cannot scan a file the scan fails closed (a critical finding): an unscanned file is never let
+ * through. When clamd does not answer after a few quick tries, `ClamdUnreachable` (transient) is
+ * thrown: the consumer waits for clamd and scans again, and no install fails because clamd restarted.
+ *
+ * @throws ClamdUnreachable — clamd did not answer
  */
 export async function clamavFindings(
   files: ReadonlyMap<string, Buffer>,
@@ -18,6 +22,7 @@ export async function clamavFindings(
         findings.push(finding("clamav.detection", "critical", path, `ClamAV detected ${verdict.signature}`));
       }
     } catch (error) {
+      if (!(error instanceof ClamdError)) throw error;
       findings.push(
         finding(
           "clamav.unavailable",
@@ -31,7 +36,7 @@ export async function clamavFindings(
   return findings;
 }
 
-/** clamd answers or the scan fails closed: three tries, 500 ms then 1 s apart. */
+/** Three quick tries, 500 ms then 1 s apart, before the failure goes to the caller. */
 function scanWithRetries(clamd: ClamdClient, content: Buffer): Promise<ClamdVerdict> {
   return retry(() => clamd.scan(content), {
     policy: { attempts: 3, initialBackoffMs: 500, maxBackoffMs: 2000 },

@@ -1,15 +1,30 @@
 import { connect, type Socket } from "node:net";
+import { TransientError } from "@installhub/shared";
 
 export type ClamdVerdict = { infected: false } | { infected: true; signature: string };
 
 export interface ClamdClient {
-  /** Streams `bytes` to clamd with INSTREAM and reads its answer. */
+  /**
+   * Streams `bytes` to clamd with INSTREAM and reads its answer.
+   * @throws ClamdError — clamd answered that it could not scan them
+   * @throws ClamdUnreachable — clamd did not answer (transient)
+   */
   scan(bytes: Uint8Array): Promise<ClamdVerdict>;
   ping(): Promise<void>;
 }
 
+/** clamd answered, and could not scan the bytes (e.g. `INSTREAM size limit exceeded. ERROR`). */
 export class ClamdError extends Error {
   override readonly name = "ClamdError";
+}
+
+/**
+ * clamd did not answer: refused, reset or silent past the timeout. A transient failure (DESIGN.md §8):
+ * the scan waits for clamd like it waits for the database, rather than failing installs while clamd
+ * restarts or reloads its signatures.
+ */
+export class ClamdUnreachable extends TransientError {
+  override readonly name = "ClamdUnreachable";
 }
 
 // clamd refuses chunks above its StreamMaxLength in one go; small chunks keep every setting happy.
@@ -30,7 +45,7 @@ export function clamdClient(options: { url: string; timeoutMs: number }): ClamdC
       const chunks: Buffer[] = [];
       socket.setTimeout(options.timeoutMs, () =>
         socket.destroy(
-          new ClamdError(`clamd at ${options.url} did not answer within ${options.timeoutMs} ms`),
+          new ClamdUnreachable(`clamd at ${options.url} did not answer within ${options.timeoutMs} ms`),
         ),
       );
       socket.on("connect", () => write(socket));
@@ -40,7 +55,9 @@ export function clamdClient(options: { url: string; timeoutMs: number }): ClamdC
       });
       socket.on("error", (error) =>
         reject(
-          error instanceof ClamdError ? error : new ClamdError(`clamd at ${options.url}: ${error.message}`),
+          error instanceof ClamdUnreachable
+            ? error
+            : new ClamdUnreachable(`clamd at ${options.url}: ${error.message}`, { cause: error }),
         ),
       );
       socket.on("close", () =>

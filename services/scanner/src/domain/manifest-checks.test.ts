@@ -93,3 +93,106 @@ describe("reviewManifest", () => {
     ]);
   });
 });
+
+describe("reviewManifest: what each finding says", () => {
+  it("gives the manifest it read, or none when it could not read one", () => {
+    expect(reviewManifest(filesWith(manifest()), expected).manifest).toEqual(manifest());
+    expect(reviewManifest(filesWith("{not json"), expected).manifest).toBeUndefined();
+    expect(reviewManifest(filesWith(manifest({ id: "" })), expected).manifest).toBeUndefined();
+    expect(reviewManifest(new Map(), expected)).toEqual({
+      manifest: undefined,
+      findings: [
+        {
+          ruleId: "manifest.missing",
+          severity: "critical",
+          file: "manifest.json",
+          message: "the archive has no manifest.json",
+        },
+      ],
+    });
+  });
+
+  it("says why a manifest is unreadable, on one line", () => {
+    const [notJson] = reviewManifest(filesWith("{not json"), expected).findings;
+    expect(notJson).toMatchObject({
+      ruleId: "manifest.invalid",
+      severity: "critical",
+      file: "manifest.json",
+    });
+    expect(notJson?.message).toMatch(/^manifest\.json is not JSON: /);
+    const [invalid] = reviewManifest(
+      filesWith(manifest({ postInstall: "x", publisher: "" })),
+      expected,
+    ).findings;
+    expect(invalid?.message).toMatch(/^manifest\.json is invalid: /);
+    expect(invalid?.message).not.toContain("\n");
+    expect(invalid?.message).toContain("; ");
+  });
+
+  it("reads the manifest as UTF-8", () => {
+    const review = reviewManifest(filesWith(manifest({ name: "Caf\u00e9" })), expected);
+    expect(review.manifest?.name).toBe("Caf\u00e9");
+  });
+
+  it("names the id and the version it found and the ones requested", () => {
+    expect(reviewManifest(filesWith(manifest({ id: "other" })), expected).findings).toEqual([
+      {
+        ruleId: "manifest.mismatch",
+        severity: "critical",
+        file: "manifest.json",
+        message: "manifest id other is not the requested package pkg",
+      },
+    ]);
+    expect(reviewManifest(filesWith(manifest({ version: "9.9.9" })), expected).findings).toEqual([
+      {
+        ruleId: "manifest.mismatch",
+        severity: "critical",
+        file: "manifest.json",
+        message: "manifest version 9.9.9 is not the requested 1.0.0",
+      },
+    ]);
+  });
+
+  it("names each repeated key once, and each missing and unlisted file", () => {
+    const review = reviewManifest(
+      filesWith(
+        manifest({
+          artifacts: [
+            artifact("a", "artifacts/a.json"),
+            artifact("b", "artifacts/b.json"),
+            artifact("a", "artifacts/c.json"),
+            artifact("b", "artifacts/a.json"),
+          ],
+        }),
+        ["artifacts/a.json", "artifacts/b.json", "x/y.json"],
+      ),
+      expected,
+    );
+    expect(review.findings).toEqual([
+      {
+        ruleId: "artifact.duplicate-key",
+        severity: "critical",
+        file: "manifest.json",
+        message: "artifact key a is listed more than once",
+      },
+      {
+        ruleId: "artifact.duplicate-key",
+        severity: "critical",
+        file: "manifest.json",
+        message: "artifact key b is listed more than once",
+      },
+      {
+        ruleId: "artifact.missing",
+        severity: "critical",
+        file: "artifacts/c.json",
+        message: "artifact a is listed but not in the archive",
+      },
+      {
+        ruleId: "artifact.unlisted",
+        severity: "critical",
+        file: "x/y.json",
+        message: "file is in the archive but not in manifest.json",
+      },
+    ]);
+  });
+});

@@ -140,3 +140,63 @@ describe("signatureFindings", () => {
     ]);
   });
 });
+
+describe("signatureFindings: what each finding says", () => {
+  const path = "packages/p/p-1.0.0.tgz";
+
+  it("names the trust level of an unsigned package and the publisher without a key", () => {
+    expect(signatureFindings(request({ trustLevel: "Official", signature: null }), strict)).toEqual([
+      {
+        ruleId: "signature.missing",
+        severity: "critical",
+        file: path,
+        message: "Official package is not signed",
+      },
+    ]);
+    expect(signatureFindings(request({ publicKey: null }), strict)).toEqual([
+      {
+        ruleId: "signature.unverifiable",
+        severity: "critical",
+        file: path,
+        message: "publisher acme has no public key on file to verify the signature",
+      },
+    ]);
+  });
+
+  it("says whether a refused signature was digest-only or made for something else", () => {
+    const named = "acme-invoice-workflows@3.0.0 from acme";
+    const digestOnly = request({ signature: signDigest(sha, acme.privateKey) });
+    expect(signatureFindings(digestOnly, strict)).toEqual([
+      {
+        ruleId: "signature.invalid",
+        severity: "critical",
+        file: path,
+        message: `the signature covers only the archive's sha256, not that it is ${named}; digest-only signatures are refused`,
+      },
+    ]);
+    expect(signatureFindings(digestOnly, { acceptDigestOnly: true })).toEqual([
+      {
+        ruleId: "signature.digest-only",
+        severity: "warning",
+        file: path,
+        message: `the signature covers only the archive's sha256, not that it is ${named} (accepted: SCAN_ACCEPT_DIGEST_ONLY_SIGNATURES)`,
+      },
+    ]);
+    expect(signatureFindings(request({ signature: signPackage(subject, other.privateKey) }), strict)).toEqual(
+      [
+        {
+          ruleId: "signature.invalid",
+          severity: "critical",
+          file: path,
+          message: `signature does not verify against acme's key as ${named}`,
+        },
+      ],
+    );
+  });
+
+  it("names the digest it found and the one the catalog expects", () => {
+    expect(digestFinding(request({}), "b".repeat(64))?.message).toBe(
+      `archive sha256 is ${"b".repeat(64)}, the catalog expects ${sha}`,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../src/index.ts";
+import { createLogger } from "./logger.ts";
 
 describe("logger", () => {
   it("redacts tokens and authorization headers", () => {

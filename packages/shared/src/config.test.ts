@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { baseConfigSchema, ConfigError, parseConfig } from "../src/index.ts";
+import { baseConfigSchema, ConfigError, parseConfig } from "./config.ts";
 
 describe("config", () => {
   it("defaults to the local infrastructure on loopback", () => {

@@ -1,18 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { crc32, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import {
-  type ArchiveLimits,
-  approvalDifference,
-  approvedFilesOf,
-  examplesRoot,
-  normalizeArchivePath,
-  packFolder,
-  readArchive,
-  sha256Hex,
-} from "../src/index.ts";
+import { examplesRoot } from "../catalog/examples.ts";
 import {
   gnuLongHeader,
   gzipTar,
@@ -22,7 +13,11 @@ import {
   paxRecords,
   type TarPart,
   tarOf,
-} from "../src/testing/index.ts";
+} from "../testing/tar-fixtures.ts";
+import { approvalDifference, approvedFilesOf } from "./approved-files.ts";
+import { packFolder } from "./archive.ts";
+import { type ArchiveLimits, normalizeArchivePath, readArchive } from "./archive-reader.ts";
+import { sha256Hex } from "./signing.ts";
 
 const limits: ArchiveLimits = {
   maxEntries: 1000,
@@ -392,5 +387,147 @@ describe("normalizeArchivePath", () => {
     expect(normalizeArchivePath("./artifacts//a.json")).toBe("artifacts/a.json");
     expect(normalizeArchivePath("artifacts/./a.json")).toBe("artifacts/a.json");
     expect(normalizeArchivePath("artifacts/")).toBe("artifacts");
+  });
+});
+
+describe("readArchive: what each finding says", () => {
+  const valid = gzipTar(tarOf([file("a.json", "hello")]));
+
+  it("keeps the files and is complete when nothing is wrong", async () => {
+    const contents = await readArchive(valid, limits);
+    expect(contents).toEqual({
+      files: new Map([["a.json", Buffer.from("hello")]]),
+      findings: [],
+      complete: true,
+    });
+  });
+
+  it("refuses what is not one gzip member, saying which way", async () => {
+    const cases: [Buffer, string, string][] = [
+      [Buffer.from([0x1f, 0x00, 0x08]), "archive.not-gzip", "the archive is not gzip-compressed"],
+      [Buffer.from([0x00, 0x8b, 0x08]), "archive.not-gzip", "the archive is not gzip-compressed"],
+      [
+        Buffer.concat([valid.subarray(0, 2), Buffer.from([7]), valid.subarray(3)]),
+        "archive.corrupt",
+        "gzip compression method 7 is not deflate (RFC 1952)",
+      ],
+      [valid.subarray(0, valid.length - 8), "archive.corrupt", "the gzip member has no trailer"],
+      [valid.subarray(0, valid.length - 1), "archive.corrupt", "the gzip member has no trailer"],
+      [
+        Buffer.concat([valid, valid]),
+        "archive.gzip-members",
+        "a second gzip member follows the first: some readers see only the first, others both",
+      ],
+      [
+        Buffer.concat([valid, Buffer.from([0x1f])]),
+        "archive.trailing-data",
+        "1 bytes follow the gzip member, outside the compressed archive",
+      ],
+      [
+        Buffer.concat([valid, Buffer.from([0x00, 0x8b, 0, 0])]),
+        "archive.trailing-data",
+        "4 bytes follow the gzip member, outside the compressed archive",
+      ],
+    ];
+    for (const [bytes, ruleId, message] of cases) {
+      const contents = await readArchive(bytes, limits);
+      expect(contents.findings, message).toEqual([
+        { ruleId, severity: "critical", file: "(archive)", message },
+      ]);
+      expect(contents.complete).toBe(false);
+    }
+  });
+
+  it("checks the trailer's length as well as its CRC", async () => {
+    const length = Buffer.from(valid);
+    length[length.length - 4]! ^= 0x01;
+    const contents = await readArchive(length, limits);
+    expect(contents.findings.map((f) => [f.ruleId, f.message])).toEqual([
+      ["archive.corrupt", "the gzip CRC-32 or length does not match the data"],
+    ]);
+    const unfinished = await read([file("a.json")], { end: false });
+    expect(unfinished.findings.map((f) => [f.ruleId, f.file])).toEqual([["archive.corrupt", "(archive)"]]);
+  });
+
+  it("checks a gzip header CRC with the same CRC-32 as the data", async () => {
+    // FHCRC (RFC 1952 §2.3.1): the low 16 bits of the CRC-32 of the header bytes before it
+    const header = Buffer.from([0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 3]);
+    const crc = Buffer.alloc(2);
+    crc.writeUInt16LE(crc32(header) & 0xffff);
+    const withCrc = Buffer.concat([header, crc, valid.subarray(10)]);
+    expect(await readArchive(withCrc, limits)).toMatchObject({ findings: [], complete: true });
+    crc[1]! ^= 0x80;
+    const wrong = await readArchive(Buffer.concat([header, crc, valid.subarray(10)]), limits);
+    expect(wrong.findings.map((f) => f.message)).toEqual(["gzip header CRC does not match"]);
+  });
+
+  it("looks for nested compression at the start of the tar only, not in file data", async () => {
+    // "BZh" at every 16 KiB of the inflated stream, where zlib's output chunks begin
+    const body = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7919) % 251));
+    for (let at = 16 * 1024 - 512; at + 3 <= body.length; at += 16 * 1024) body.write("BZh", at, "latin1");
+    const contents = await readArchive(gzipTar(tarOf([{ header: { name: "data.bin" }, body }])), limits);
+    expect(contents.findings).toEqual([]);
+    expect(contents.files.get("data.bin")?.equals(body)).toBe(true);
+  });
+
+  it("reports invalid deflate data as corrupt gzip", async () => {
+    const broken = Buffer.concat([
+      valid.subarray(0, 10),
+      Buffer.from([0xff, 0xff, 0xff, 0xff]),
+      valid.subarray(14),
+    ]);
+    const contents = await readArchive(broken, limits);
+    expect(contents.findings).toHaveLength(1);
+    expect(contents.findings[0]?.ruleId).toBe("archive.corrupt");
+    expect(contents.findings[0]?.message).toMatch(/^gzip data is invalid: /);
+  });
+
+  it("names each kind of compressed data found where tar belongs", async () => {
+    for (const [kind, magic] of [
+      ["gzip", Buffer.from([0x1f, 0x8b])],
+      ["zstd", Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
+      ["xz", Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+      ["bzip2", Buffer.from("BZh")],
+    ] as const) {
+      const contents = await readArchive(gzipTar(Buffer.concat([magic, Buffer.alloc(1024)])), limits);
+      expect(contents.findings.map((f) => f.message)).toEqual([`the archive holds ${kind} data, not tar`]);
+      expect(contents.complete).toBe(false);
+    }
+  });
+
+  it("refuses data after the end-of-archive marker, however it is chunked", async () => {
+    const tail = Buffer.concat([tarOf([file("a.json")]), Buffer.alloc(100_000), Buffer.from("x")]);
+    const contents = await readArchive(gzipTar(tail), { ...limits, maxCompressionRatio: 100_000 });
+    expect(contents.findings.map((f) => [f.ruleId, f.message])).toEqual([
+      ["archive.trailing-data", "data follows the tar end-of-archive marker"],
+    ]);
+    expect(contents.files.get("a.json")?.toString()).toBe("{}");
+  });
+
+  it("stops at an unpacked size or a ratio just past the limit, and not at the limit itself", async () => {
+    const tar = tarOf([{ header: { name: "z.bin" }, body: Buffer.alloc(8 * 1024) }]);
+    const bytes = gzipTar(tar);
+    // the unpacked size
+    expect((await readArchive(bytes, { ...limits, maxUnpackedBytes: tar.length })).findings).toEqual([]);
+    const tooLarge = await readArchive(bytes, { ...limits, maxUnpackedBytes: tar.length - 1 });
+    expect(tooLarge.findings).toEqual([
+      {
+        ruleId: "archive.unpacked-too-large",
+        severity: "critical",
+        file: "(archive)",
+        message: `the archive unpacks to more than ${tar.length - 1} bytes`,
+      },
+    ]);
+    // the ratio: tar bytes per archive byte
+    const ratio = tar.length / bytes.length;
+    expect((await readArchive(bytes, { ...limits, maxCompressionRatio: ratio })).findings).toEqual([]);
+    const bomb = await readArchive(bytes, { ...limits, maxCompressionRatio: ratio * 0.999 });
+    expect(bomb.findings.map((f) => f.ruleId)).toEqual(["archive.compression-ratio"]);
+    expect(bomb.complete).toBe(false);
+  });
+
+  it("reports a defect of the walk itself as an error, not as a verdict", async () => {
+    // an infinite limit passes the reader's own check and makes BigInt() throw inside the walk
+    await expect(readArchive(valid, { ...limits, maxUnpackedBytes: Infinity })).rejects.toThrow(RangeError);
   });
 });
