@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { baseConfigSchema, repositoryRoot } from "@installhub/shared";
+import { configEnvironment } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devConfigSchema } from "../scripts/lib/dev-config.ts";
 import { gatewayConfigSchema } from "../services/gateway/src/config.ts";
@@ -47,7 +48,9 @@ function matches(actual: unknown, expected: unknown): boolean {
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack("readme");
+  // A pause after each artifact write keeps the reinstall of the cancel step running long enough for its
+  // cancel to find it in progress, as it would a larger package (a finished one answers 409).
+  stack = await startStack("readme", { INSTALL_ARTIFACT_THROTTLE_MS: "300" });
 });
 
 describe("README", () => {
@@ -64,14 +67,24 @@ describe("README", () => {
       "scan-failure",
       "dry-run",
       "conflicts",
+      "lifecycle-install",
+      "tenant-edit",
+      "upgrade-plan",
+      "upgrade",
+      "installed",
+      "cancel",
+      "history",
+      "uninstall",
+      "uninstalled",
     ]);
     const script = ["set -euo pipefail", ...steps.flatMap((s) => [`echo "@@step ${s.name}"`, s.script])]
       .join("\n")
       .replaceAll("http://127.0.0.1:8080", stack.gateway.url);
     const { stdout } = await promisify(execFile)("bash", ["-c", script], {
       cwd: repositoryRoot,
-      env: { ...process.env, DEV_KEYS_DIR: stack.keysDir },
-      timeout: 240_000,
+      // dev:edit-artifact writes the stack's tenant store: its MONGO_URL and MONGO_DB.
+      env: { ...process.env, ...configEnvironment(stack.config), DEV_KEYS_DIR: stack.keysDir },
+      timeout: 300_000,
     });
     const outputs = new Map(
       stdout
@@ -104,7 +117,7 @@ describe("README", () => {
         ).toBe(true);
       }
     }
-  });
+  }, 360_000);
 
   it("documents every configuration variable of every service", () => {
     const schemas = [

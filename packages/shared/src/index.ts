@@ -26,6 +26,7 @@ export * from "./packages/archive-reader.ts";
 export * from "./packages/manifest.ts";
 export * from "./packages/signing.ts";
 export * from "./platform.ts";
+export * from "./read-models/cancellations.ts";
 export * from "./read-models/imports.ts";
 export * from "./read-models/notifications.ts";
 export * from "./retry.ts";

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -112,6 +114,26 @@ describe("event contracts on Kafka and the Schema Registry", () => {
     const compatible = { ...current, properties: { ...current.properties, hint: { type: "string" } } };
     const accepted = await post(compatible);
     expect(accepted.status).toBe(200);
+  });
+
+  it("accepts every schema as a BACKWARD-compatible change of the schemas released before lifecycles", async () => {
+    // The subjects a registry of an earlier deployment holds: each must take the current schema.
+    const released: Record<string, unknown> = JSON.parse(
+      readFileSync(join(import.meta.dirname, "fixtures", "event-schemas-1.0.json"), "utf8"),
+    );
+    const topic = `${uniqueId("released")}.install-events`;
+    const post = (type: string, schema: unknown) =>
+      fetch(`${config.SCHEMA_REGISTRY_URL}/subjects/${topic}-${type}/versions`, {
+        method: "POST",
+        headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+        body: JSON.stringify({ schemaType: "JSON", schema: JSON.stringify(schema) }),
+      });
+    expect(Object.keys(released).length).toBeGreaterThan(0);
+    for (const [type, schema] of Object.entries(released)) {
+      expect((await post(type, schema)).status).toBe(200);
+    }
+    const codec = new EventCodec(config.SCHEMA_REGISTRY_URL, topic);
+    await expect(codec.register()).resolves.toBeDefined();
   });
 
   it("rejects an event that breaks its contract before it is produced", async () => {

@@ -24,6 +24,7 @@ describe("example packages, catalog and dev CDN", () => {
   it("catalogs every example with its trust level and versions", async () => {
     const packages = await packagesOf(mongo.db).find().sort({ _id: 1 }).toArray();
     expect(packages.map((p) => [p._id, p.trustLevel, p.versions.map((v) => v.version)])).toEqual([
+      ["acme-expense-approvals", "Verified", ["2.1.0", "3.0.0"]],
       ["acme-invoice-workflows", "Verified", ["2.1.0", "3.0.0"]],
       ["acme-reporting-pack", "Verified", ["1.0.0"]],
       ["community-kanban-widgets", "Community", ["1.0.0"]],

@@ -12,15 +12,18 @@ import type { ISocketFactory } from "kafkajs";
 import { createTokenVerifier } from "./auth/verifier.ts";
 import type { GatewayConfig } from "./config.ts";
 import { cachedFor } from "./data-access/cached.ts";
+import { cancellationIndexes, cancellationOutbox } from "./data-access/cancellation-outbox.ts";
 import { catalogReads } from "./data-access/catalog-reads.ts";
 import { idempotencyIndexes, idempotencyStore } from "./data-access/idempotency-store.ts";
 import { importReads } from "./data-access/import-reads.ts";
 import { installOutbox, installOutboxIndexes } from "./data-access/install-outbox.ts";
 import { installStatusIndexes, installStatusStore } from "./data-access/install-status-store.ts";
+import { lifecycleIndexes, lifecycleProjectionStore } from "./data-access/lifecycle-projection.ts";
 import { notificationStore } from "./data-access/notification-store.ts";
 import { idempotencyWindowMs } from "./domain/idempotency.ts";
 import { createApp } from "./entry-points/http/app.ts";
 import type { InstallAccepted } from "./entry-points/http/schemas.ts";
+import { startLifecycleProjector } from "./entry-points/lifecycle-projector.ts";
 import { type OutboxRelay, startOutboxRelay } from "./entry-points/outbox-relay.ts";
 import { startProjector } from "./entry-points/projector.ts";
 
@@ -35,6 +38,8 @@ export interface RunningGateway {
   port: number;
   platform: Platform;
   projector: RunningConsumer;
+  /** Builds the installed packages and their history (docs/lifecycle.md). */
+  lifecycleProjector: RunningConsumer;
   relay: OutboxRelay;
   /** Stops answering, stops the projector (in-flight event finishes and commits), disconnects. */
   stop(): Promise<void>;
@@ -55,7 +60,13 @@ export async function startGateway(
     ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
   });
   const { db } = platform.mongo;
-  await ensureIndexes(db, { ...installStatusIndexes(), ...idempotencyIndexes, ...installOutboxIndexes });
+  await ensureIndexes(db, {
+    ...installStatusIndexes(),
+    ...idempotencyIndexes,
+    ...installOutboxIndexes,
+    ...cancellationIndexes,
+    ...lifecycleIndexes(),
+  });
   const statuses = installStatusStore(db);
   // The estimate looks at the last 50 completed installs; a sorted scan per request is too costly
   // on a large install_status (and on FerretDB), and a 30-second-old history estimates just as well.
@@ -71,11 +82,25 @@ export async function startGateway(
       maxRetryDelayMs: 5_000,
     },
   });
+  const cancellations = cancellationOutbox(db);
+  const cancelRelay = startOutboxRelay({
+    publisher: platform.publisher,
+    outbox: cancellations,
+    logger: platform.logger.child({ component: "cancel-outbox" }),
+    settings: {
+      sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
+      graceMs: config.OUTBOX_RELAY_GRACE_MS,
+      maxRetryDelayMs: 5_000,
+    },
+  });
+  const lifecycle = lifecycleProjectionStore(db);
   const idempotency = idempotencyStore<InstallAccepted>(db);
   const pruning = pruneEvery(60_000, async () => {
     await idempotency.prune(new Date(Date.now() - idempotencyWindowMs));
     // Published a day ago: the projection has had them for long.
     await outbox.prune(new Date(Date.now() - 24 * 60 * 60 * 1000));
+    // The scanner and the installer read a cancel until its operation ends, which may wait for a dependency.
+    await cancellations.prune(new Date(Date.now() - 30 * 24 * 60 * 60 * 1000));
   });
   const app = createApp({
     config,
@@ -91,6 +116,10 @@ export async function startGateway(
     idempotency,
     outbox,
     relay,
+    cancellations,
+    cancelRelay,
+    lifecycle,
+    lifecycleIdempotency: idempotencyStore<unknown>(db),
     admit: admissionQueue(config.ACCEPT_CONCURRENCY),
     catalog: catalogReads(db),
     imports: importReads(db),
@@ -100,6 +129,8 @@ export async function startGateway(
   });
   const projector = await startProjector({ platform, config, store: statuses });
   platform.readinessChecks.projector = consumerReadiness(projector);
+  const lifecycleProjector = await startLifecycleProjector({ platform, config, store: lifecycle });
+  platform.readinessChecks.lifecycleProjector = consumerReadiness(lifecycleProjector);
   const server = await new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
     const running = serve(
       { fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT },
@@ -117,13 +148,14 @@ export async function startGateway(
     port: server.port,
     platform,
     projector,
+    lifecycleProjector,
     relay,
     async stop() {
       await server.close();
       clearInterval(pruning);
       // Accepted installs go out before the publisher closes; any left are the next gateway's.
-      await relay.stop();
-      await projector.stop();
+      await Promise.all([relay.stop(), cancelRelay.stop()]);
+      await Promise.all([projector.stop(), lifecycleProjector.stop()]);
       await platform.close();
     },
   };

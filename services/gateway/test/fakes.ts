@@ -7,9 +7,10 @@ import {
 } from "@installhub/shared";
 import type { CatalogReads } from "../src/data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../src/data-access/idempotency-store.ts";
-import type { InstallOutbox } from "../src/data-access/install-outbox.ts";
+import type { InstallOutbox, OperationRequest } from "../src/data-access/install-outbox.ts";
 import type { InstallStatusStore } from "../src/data-access/install-status-store.ts";
 import { type InstallState, reduceInstallStatus } from "../src/domain/install-status.ts";
+import type { InstalledPackageState } from "../src/domain/installed-packages.ts";
 import type { InstallAccepted } from "../src/entry-points/http/schemas.ts";
 import type { RequestInstallDeps } from "../src/use-cases/request-install.ts";
 
@@ -91,11 +92,11 @@ export function fakeStatuses(
 
 /** The outbox, with a hook to make `accept` slow (a database that answers late). */
 export function fakeOutbox(): InstallOutbox & {
-  entries: Map<string, { event: Requested; published: boolean }>;
+  entries: Map<string, { event: OperationRequest; published: boolean }>;
   acceptDelay: { ms: number };
   withdrawn: string[];
 } {
-  const entries = new Map<string, { event: Requested; published: boolean }>();
+  const entries = new Map<string, { event: OperationRequest; published: boolean }>();
   const acceptDelay = { ms: 0 };
   const withdrawn: string[] = [];
   return {
@@ -117,7 +118,11 @@ export function fakeOutbox(): InstallOutbox & {
         .filter((entry) => !entry.published && entry.event.occurredAt < before.toISOString())
         .slice(0, limit)
         .map((entry) => entry.event),
-    find: async (id) => entries.get(id)?.event,
+    find: async (id) => {
+      const event = entries.get(id)?.event;
+      return event?.type === "InstallRequested" ? event : undefined;
+    },
+    findOperation: async (id) => entries.get(id)?.event,
     countUnpublished: async (tenantId, limit) =>
       Math.min(
         limit,
@@ -204,6 +209,8 @@ export function fakeRequestInstallDeps(
     admit: admissionQueue(16),
     idempotency: fakeIdempotency(),
     recentCompletions: async () => [],
+    /** Nothing installed: no downgrade to refuse (docs/lifecycle.md). */
+    lifecycle: { installedPackage: async (): Promise<InstalledPackageState | undefined> => undefined },
     now,
   };
 }

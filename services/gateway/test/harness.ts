@@ -18,7 +18,12 @@ import { type Caller, signToken, type TokenOptions } from "../src/auth/tokens.ts
 import { type GatewayConfig, gatewayConfigSchema } from "../src/config.ts";
 import { type RunningGateway, startGateway } from "../src/service.ts";
 
-export const allPermissions = ["installhub:import", "marketplace:install", "marketplace:install:community"];
+export const allPermissions = [
+  "installhub:import",
+  "marketplace:install",
+  "marketplace:install:community",
+  "marketplace:uninstall",
+];
 
 export interface TestGateway {
   config: GatewayConfig;

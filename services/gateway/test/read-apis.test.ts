@@ -34,13 +34,14 @@ describe("catalog", () => {
       cursor = page.body.nextCursor;
     }
     expect(ids).toEqual([
+      "acme-expense-approvals",
       "acme-invoice-workflows",
       "acme-reporting-pack",
       "community-kanban-widgets",
       "shady-toolkit",
       "tampered-dashboards",
     ]);
-    expect(first.body.items[0]).toStrictEqual({
+    expect(first.body.items[1]).toStrictEqual({
       packageId: "acme-invoice-workflows",
       name: "ACME Invoice Workflows",
       description: expect.any(String),

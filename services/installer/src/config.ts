@@ -18,5 +18,10 @@ export const installerConfigSchema = baseConfigSchema.extend({
    * installed"). A shorter import records everything once, at its end: fewer writes per install.
    */
   INSTALL_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
+  /**
+   * How often a running import or uninstall asks whether it was cancelled, between artifacts (it also
+   * asks before it starts and before it ends). 0: before every artifact.
+   */
+  INSTALL_CANCEL_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(100),
 });
 export type InstallerConfig = z.infer<typeof installerConfigSchema>;

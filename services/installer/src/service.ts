@@ -1,10 +1,18 @@
-import { downloadArchive, type Logger, type RunningWorker, startWorker } from "@installhub/shared";
+import {
+  cancellationReads,
+  downloadArchive,
+  type Logger,
+  type RunningWorker,
+  startWorker,
+} from "@installhub/shared";
 import type { InstallerConfig } from "./config.ts";
 import { installerIndexes } from "./data-access/collections.ts";
 import { importJournalStore } from "./data-access/import-journal.ts";
 import { importRecordStore } from "./data-access/import-records.ts";
 import { installRequestStore } from "./data-access/install-requests.ts";
+import { installedPackageStore } from "./data-access/installed-packages.ts";
 import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
+import { waitingUninstallStore } from "./data-access/waiting-uninstalls.ts";
 import type { InstallerDeps } from "./entry-points/deps.ts";
 import { installerHandlers } from "./entry-points/handlers.ts";
 
@@ -36,6 +44,9 @@ export function startInstaller(
           journals: importJournalStore(db),
           artifacts: tenantArtifactStore(db),
           records: importRecordStore(db),
+          installed: installedPackageStore(db),
+          waitingUninstalls: waitingUninstallStore(db),
+          cancellations: cancellationReads(db),
           publisher,
           fetchArchive: (path) =>
             downloadArchive({
@@ -54,6 +65,7 @@ export function startInstaller(
             },
             throttleMs: config.INSTALL_ARTIFACT_THROTTLE_MS,
             progressIntervalMs: config.INSTALL_PROGRESS_INTERVAL_MS,
+            cancelCheckIntervalMs: config.INSTALL_CANCEL_CHECK_INTERVAL_MS,
           },
           now: () => new Date().toISOString(),
         }),

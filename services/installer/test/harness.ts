@@ -6,6 +6,7 @@ import {
   approvedFilesOf,
   auditLogOf,
   type ConflictStrategy,
+  cancellationsOf,
   connectMongo,
   examplesRoot,
   type InstallEvent,
@@ -16,6 +17,7 @@ import {
   parseConfig,
   readArchive,
   sha256Hex,
+  type UpgradeType,
 } from "@installhub/shared";
 import {
   configEnvironment,
@@ -25,7 +27,9 @@ import {
   uniqueId,
 } from "@installhub/shared/testing";
 import { type InstallerConfig, installerConfigSchema } from "../src/config.ts";
+import { installerCollections } from "../src/data-access/collections.ts";
 import { tenantArtifactsOf } from "../src/data-access/tenant-artifacts.ts";
+import { type InstalledPackage, installedPackageId } from "../src/domain/installed-package.ts";
 import type { TenantArtifact } from "../src/domain/tenant-artifact.ts";
 
 /**
@@ -71,8 +75,8 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
       await bus.publisher.publish([install.requested, this.verdictFor(install, verdict)]);
     },
 
-    /** Waits for the install's terminal event and returns every installer event of it, in order. */
-    async outcomeOf(install: ExampleInstall): Promise<InstallEvent[]> {
+    /** Waits for the operation's terminal event and returns every installer event of it, in order. */
+    async outcomeOf(install: { installId: string }): Promise<InstallEvent[]> {
       const events = await bus.waitForEvents(install.installId, (all) => all.some(isTerminal));
       return events.filter((event) => installerEventTypes.has(event.type));
     },
@@ -93,6 +97,48 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
       await tenantArtifactsOf(db).insertOne(artifact);
       return artifact;
     },
+
+    /** An administrator changes an artifact in the tenant: a new version that no import wrote. */
+    async edit(tenantId: string, key: string): Promise<string> {
+      const versionId = `tenant-edit-${randomUUID()}`;
+      const { matchedCount } = await tenantArtifactsOf(db).updateOne(
+        { tenantId, key },
+        { $set: { content: `{"editedBy":"${tenantId}"}`, sha256: "e".repeat(64), versionId, source: null } },
+      );
+      if (matchedCount !== 1) throw new Error(`no artifact ${key} in ${tenantId} to edit`);
+      return versionId;
+    },
+
+    /** What the gateway records when it accepts a cancel of `installId` (the scanner and installer read it). */
+    async cancel(operation: {
+      installId: string;
+      tenantId: string;
+      requested: { packageId: string; version: string };
+    }) {
+      const event = {
+        type: "InstallCancelRequested" as const,
+        installId: operation.installId,
+        tenantId: operation.tenantId,
+        packageId: operation.requested.packageId,
+        version: operation.requested.version,
+        occurredAt: new Date().toISOString(),
+        requestedBy: { userId: "canceller-1", email: "canceller@example.test" },
+      };
+      await cancellationsOf(db).insertOne({
+        _id: event.installId,
+        tenantId: event.tenantId,
+        requestedAt: event.occurredAt,
+        requestJson: JSON.stringify(event),
+        published: false,
+      });
+      await bus.publisher.publish(event);
+    },
+
+    /** The installer's record of what the tenant has installed. */
+    installed: (tenantId: string, packageId: string) =>
+      db
+        .collection<InstalledPackage>(installerCollections.installedPackages)
+        .findOne({ _id: installedPackageId(tenantId, packageId) }),
 
     /** Every artifact of the tenant, whole documents (with _id), by key. */
     snapshot: (tenantId: string) => tenantArtifactsOf(db).find({ tenantId }).sort({ key: 1 }).toArray(),
@@ -125,6 +171,8 @@ export function installOf(
     defaultStrategy?: ConflictStrategy;
     overrides?: Record<string, ConflictStrategy>;
     dryRun?: boolean;
+    upgradeType?: UpgradeType;
+    allowDowngrade?: boolean;
   },
 ): ExampleInstall {
   const version = pkg.versions.find(
@@ -157,6 +205,41 @@ export function installOf(
       conflict: { defaultStrategy: options.defaultStrategy ?? "Skip", overrides: options.overrides ?? {} },
       dryRun: options.dryRun ?? false,
       artifactCount: version.artifactCount,
+      requestedBy: { userId: "user-1", email: "admin@example.test" },
+      ...(options.upgradeType ? { upgradeType: options.upgradeType } : {}),
+      ...(options.allowDowngrade !== undefined ? { allowDowngrade: options.allowDowngrade } : {}),
+    },
+  };
+}
+
+export interface ExampleUninstall {
+  installId: string;
+  importId: string;
+  tenantId: string;
+  requested: InstallEventOf<"UninstallRequested">;
+}
+
+/** An UninstallRequested, as the gateway would publish it. */
+export function uninstallOf(
+  pkg: PackageDocument,
+  options: { tenantId: string; version?: string; force?: boolean },
+): ExampleUninstall {
+  const installId = uniqueId("mkt-install");
+  const importId = `imp-${randomUUID()}`;
+  return {
+    installId,
+    importId,
+    tenantId: options.tenantId,
+    requested: {
+      type: "UninstallRequested",
+      installId,
+      tenantId: options.tenantId,
+      packageId: pkg._id,
+      version: options.version ?? pkg.versions[0]!.version,
+      occurredAt: new Date().toISOString(),
+      importId,
+      packageName: pkg.name,
+      force: options.force ?? false,
       requestedBy: { userId: "user-1", email: "admin@example.test" },
     },
   };
@@ -209,10 +292,19 @@ const installerEventTypes = new Set([
   "ArtifactInstalled",
   "InstallSucceeded",
   "InstallFailed",
+  "UninstallStarted",
+  "ArtifactRemoved",
+  "UninstallSucceeded",
+  "UninstallFailed",
 ]);
 
 export function isTerminal(event: InstallEvent): boolean {
-  return event.type === "InstallSucceeded" || event.type === "InstallFailed";
+  return (
+    event.type === "InstallSucceeded" ||
+    event.type === "InstallFailed" ||
+    event.type === "UninstallSucceeded" ||
+    event.type === "UninstallFailed"
+  );
 }
 
 export function ofType<T extends InstallEvent["type"]>(events: InstallEvent[], type: T): InstallEventOf<T>[] {

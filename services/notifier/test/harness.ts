@@ -50,6 +50,15 @@ export function anInstall(tenantId: string) {
     requested,
     succeeded: events.InstallSucceeded,
     failed: events.InstallFailed,
+    /** The same installId as an uninstall (docs/lifecycle.md): its request, progress and outcomes. */
+    uninstall: {
+      requested: { ...events.UninstallRequested, requestedBy: requested.requestedBy },
+      started: events.UninstallStarted,
+      removed: events.ArtifactRemoved,
+      cancel: events.InstallCancelRequested,
+      succeeded: events.UninstallSucceeded,
+      failed: events.UninstallFailed,
+    },
   };
 }
 

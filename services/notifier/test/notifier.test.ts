@@ -181,6 +181,64 @@ describe("notifier", () => {
     expect(notification!.body).toContain("SecurityScanFailed");
   });
 
+  it("notifies an uninstall in-app and by e-mail: removed, kept, the import link; its progress and cancel events need nothing", async () => {
+    const { installId, importId, email, userId, uninstall } = anInstall(uniqueId("tenant"));
+    await bus.publisher.publish([
+      uninstall.requested,
+      uninstall.started,
+      uninstall.removed,
+      uninstall.succeeded,
+    ]);
+
+    const mail = await waitForMail(email);
+    expect(mail.subject).toContain(
+      `ACME Invoice Workflows 3.0.0 uninstalled from ${uninstall.requested.tenantId}`,
+    );
+    expect(mail.messageId).toBe(`<${installId}.UninstallSucceeded@installhub.test>`);
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain("overdue-report");
+      expect(part).toContain(`${publicBaseUrl}/api/installhub/imports/${importId}`);
+    }
+    expect(mail.text).toMatch(/Artifacts removed:\s+4/);
+    const [notification] = await waitFor(async () => {
+      const found = await notificationsFor(installId);
+      return found.length > 0 && found;
+    });
+    expect(notification).toMatchObject({
+      kind: "UninstallSucceeded",
+      userId,
+      body: "4 artifacts removed; kept because the tenant changed them: overdue-report.",
+      link: `/api/installhub/imports/${importId}`,
+    });
+    const events = await bus.waitForEvents(installId, bothChannelsDelivered);
+    expect(deliveries(events, "email", "delivered")[0]).toMatchObject({
+      recipient: email,
+      notificationId: `${installId}:UninstallSucceeded`,
+    });
+    await settle();
+    expect(deliveries(bus.eventsOf(installId), "email", "failed")).toEqual([]);
+  });
+
+  it("notifies a cancelled uninstall with its error, rollback and audit-log link", async () => {
+    const { installId, importId, email, uninstall } = anInstall(uniqueId("tenant"));
+    await bus.publisher.publish([uninstall.requested, uninstall.started, uninstall.cancel, uninstall.failed]);
+
+    const mail = await waitForMail(email);
+    expect(mail.subject).toContain("Uninstall of ACME Invoice Workflows 3.0.0 failed");
+    expect(mail.text).toContain("InstallCancelled");
+    expect(mail.text).toMatch(/Rolled back:\s+yes/);
+    expect(mail.text).toContain(`${publicBaseUrl}/api/installhub/imports/${importId}/audit-log`);
+    const [notification] = await waitFor(async () => {
+      const found = await notificationsFor(installId);
+      return found.length > 0 && found;
+    });
+    expect(notification).toMatchObject({
+      kind: "UninstallFailed",
+      link: `/api/installhub/imports/${importId}/audit-log`,
+    });
+    expect(notification!.body).toContain("Removed artifacts were put back.");
+  });
+
   it("marks a dry run's notification and mail as a dry run with the plan", async () => {
     const install = anInstall(uniqueId("tenant"));
     await bus.publisher.publish([

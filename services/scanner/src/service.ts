@@ -1,4 +1,4 @@
-import { type Logger, type RunningWorker, startWorker } from "@installhub/shared";
+import { cancellationReads, type Logger, type RunningWorker, startWorker } from "@installhub/shared";
 import { type ClamdClient, clamdClient } from "./clamav/clamd-client.ts";
 import type { ScannerConfig } from "./config.ts";
 import { scanVerdictIndexes, scanVerdictsOf } from "./data-access/scan-verdicts.ts";
@@ -45,6 +45,7 @@ export function startScanner(config: ScannerConfig, logger?: Logger): Promise<Ru
         verdicts: scanVerdictsOf(platform.mongo.db),
         publisher: platform.publisher,
         clamd,
+        cancellations: cancellationReads(platform.mongo.db),
       };
       return {
         handlers: { InstallRequested: onInstallRequested(deps) },

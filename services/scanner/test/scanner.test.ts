@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { examplesRoot, type RunningWorker, sha256Hex } from "@installhub/shared";
+import { cancellationsOf, examplesRoot, type RunningWorker, sha256Hex } from "@installhub/shared";
 import {
   fixtureBase,
   fixturePackage,
@@ -257,6 +257,40 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
       rolledBack: true,
       importId: request.importId,
     });
+  });
+
+  it("ends a cancelled install before downloading it: InstallCancelled at Queued, nothing rolled back, and the same on redelivery", async () => {
+    const tenantId = uniqueId("tenant");
+    const request = await requestFor(harness.mongo.db, tenantId, "acme-invoice-workflows", "3.0.0");
+    const cancel = {
+      type: "InstallCancelRequested" as const,
+      installId: request.installId,
+      tenantId,
+      packageId: request.packageId,
+      version: request.version,
+      occurredAt: new Date().toISOString(),
+      requestedBy: { userId: "canceller", email: "canceller@example.test" },
+    };
+    // What the gateway records when it accepts a cancel.
+    await cancellationsOf(harness.mongo.db).insertOne({
+      _id: request.installId,
+      tenantId,
+      requestedAt: cancel.occurredAt,
+      requestJson: JSON.stringify(cancel),
+      published: false,
+    });
+    await harness.bus.publisher.publish(request);
+    const events = await waitForOutcome(harness.bus, request);
+    expect(events.map((event) => event.type)).toEqual(["InstallRequested", "InstallFailed"]);
+    expect(events[1]).toMatchObject({
+      stage: "Queued",
+      error: "InstallCancelled",
+      message: "Cancelled by canceller before anything was changed",
+      rolledBack: false,
+    });
+    await harness.bus.publisher.publish(request);
+    await settle(harness);
+    expect(ofType(harness.bus.eventsOf(request.installId), "InstallFailed")).toHaveLength(1);
   });
 
   it("does nothing for a redelivered request whose verdict was published", async () => {

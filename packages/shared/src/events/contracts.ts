@@ -14,12 +14,30 @@ export const conflictStrategies = ["Skip", "Overwrite", "Rename", "Fail"] as con
 export const ConflictStrategy = z.enum(conflictStrategies);
 export type ConflictStrategy = z.infer<typeof ConflictStrategy>;
 
-export const artifactActions = ["Created", "Overwritten", "Renamed", "Skipped"] as const;
+/**
+ * What happened to one artifact. An install uses the first four; an upgrade (docs/lifecycle.md) also
+ * `Updated` (the package's own artifact, untouched by the tenant, at the new version), `Unchanged`
+ * (identical in both versions), `Removed` (dropped by the new version, or by an uninstall) and `Kept`
+ * (left in the tenant although the package no longer has it: changed by the tenant, or `DeprecateOnly`).
+ */
+export const artifactActions = [
+  "Created",
+  "Overwritten",
+  "Renamed",
+  "Skipped",
+  "Updated",
+  "Unchanged",
+  "Removed",
+  "Kept",
+] as const;
 export const ArtifactAction = z.enum(artifactActions);
 export type ArtifactAction = z.infer<typeof ArtifactAction>;
 
-/** Stages an install passes through, in order (DESIGN.md §4). */
-export const installStages = ["Queued", "Downloading", "SecurityScan", "Installing"] as const;
+/**
+ * Stages an install passes through, in order (DESIGN.md §4); an uninstall goes from `Queued` to
+ * `Uninstalling`.
+ */
+export const installStages = ["Queued", "Downloading", "SecurityScan", "Installing", "Uninstalling"] as const;
 export const InstallStage = z.enum(installStages);
 export type InstallStage = z.infer<typeof InstallStage>;
 
@@ -30,6 +48,32 @@ export type ScanVerdict = z.infer<typeof ScanVerdict>;
 export const findingSeverities = ["critical", "warning", "info"] as const;
 export const FindingSeverity = z.enum(findingSeverities);
 export type FindingSeverity = z.infer<typeof FindingSeverity>;
+
+/**
+ * What an install of a package does to the artifacts the installed version has and the new one no
+ * longer has (docs/lifecycle.md): `Mixed` removes those nobody changed and keeps (and reports) the
+ * ones the tenant changed; `DeprecateOnly` keeps them all; `Delete` removes them all.
+ */
+export const upgradeTypes = ["Mixed", "DeprecateOnly", "Delete"] as const;
+export const UpgradeType = z.enum(upgradeTypes);
+export type UpgradeType = z.infer<typeof UpgradeType>;
+
+/**
+ * What one lifecycle operation is, as the installer decided it from what the tenant had installed:
+ * a first `Install`, an `Upgrade` or `Downgrade` to another version, a `Reinstall` of the same one,
+ * or an `Uninstall`.
+ */
+export const lifecycleOperations = ["Install", "Upgrade", "Downgrade", "Reinstall", "Uninstall"] as const;
+export const LifecycleOperation = z.enum(lifecycleOperations);
+export type LifecycleOperation = z.infer<typeof LifecycleOperation>;
+
+/** One artifact a package owns in a tenant: its manifest key, its key in the tenant and the version its install wrote. */
+export const OwnedArtifact = z.object({
+  key: z.string().min(1),
+  resultingKey: z.string().min(1),
+  versionId: z.string().min(1),
+});
+export type OwnedArtifact = z.infer<typeof OwnedArtifact>;
 
 export const installIdPattern = /^mkt-install-[a-z0-9-]+$/;
 export const importIdPattern = /^imp-[a-z0-9-]+$/;
@@ -76,6 +120,10 @@ export const InstallRequested = z.object({
   dryRun: z.boolean(),
   artifactCount: z.number().int().nonnegative(),
   requestedBy: z.object({ userId: z.string().min(1), email: z.string() }),
+  /** When the tenant has the package at another version: what happens to artifacts it dropped (default Mixed). */
+  upgradeType: UpgradeType.optional(),
+  /** Installing a lower version than the installed one is refused (DowngradeNotAllowed) unless true. */
+  allowDowngrade: z.boolean().optional(),
 });
 
 export const SecurityScanStarted = z.object({
@@ -122,6 +170,10 @@ export const ImportStarted = z.object({
   importId: z.string().regex(importIdPattern),
   total: z.number().int().nonnegative(),
   dryRun: z.boolean(),
+  /** What this import is, given what the tenant had installed (absent from installers before lifecycles). */
+  operation: LifecycleOperation.optional(),
+  /** The version installed before, for an upgrade, downgrade or reinstall. */
+  fromVersion: z.string().optional(),
 });
 
 export const ArtifactInstalled = z.object({
@@ -154,6 +206,12 @@ export const InstallSucceeded = z.object({
   dryRun: z.boolean(),
   /** For a dry run: what each artifact would do. */
   plan: z.array(PlannedArtifact).optional(),
+  operation: LifecycleOperation.optional(),
+  fromVersion: z.string().optional(),
+  /** Every artifact the package owns in the tenant now (not for a dry run): the installed-packages projection. */
+  artifacts: z.array(OwnedArtifact).optional(),
+  /** Who asked for the install (the installed-packages projection says who installed what). */
+  requestedBy: z.object({ userId: z.string().min(1), email: z.string() }).optional(),
 });
 
 export const InstallFailed = z.object({
@@ -165,6 +223,78 @@ export const InstallFailed = z.object({
   message: z.string(),
   rolledBack: z.boolean(),
   details: z.record(z.string(), z.unknown()).optional(),
+  operation: LifecycleOperation.optional(),
+  fromVersion: z.string().optional(),
+});
+
+const requestedBy = z.object({ userId: z.string().min(1), email: z.string() });
+
+/**
+ * The gateway accepted an uninstall (`DELETE /api/tenants/{tenantId}/packages/{packageId}`). `installId`
+ * is the operation's id (its status is served like an install's); `version` the version the gateway saw
+ * installed; the installer removes whatever version it has on record.
+ */
+export const UninstallRequested = z.object({
+  type: z.literal("UninstallRequested"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  packageName: z.string(),
+  /** Remove artifacts the tenant changed since they were installed, too. */
+  force: z.boolean(),
+  requestedBy,
+});
+
+export const UninstallStarted = z.object({
+  type: z.literal("UninstallStarted"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  /** Artifacts to remove. */
+  total: z.number().int().nonnegative(),
+  /** Tenant keys of artifacts the tenant changed since install, left in place (no `force`). */
+  kept: z.array(z.string()),
+});
+
+export const ArtifactRemoved = z.object({
+  type: z.literal("ArtifactRemoved"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  key: z.string().min(1),
+  resultingKey: z.string().min(1),
+  /** 1-based position of this artifact among those removed. */
+  index: z.number().int().min(1),
+  total: z.number().int().min(1),
+});
+
+export const UninstallSucceeded = z.object({
+  type: z.literal("UninstallSucceeded"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  artifactsRemoved: z.number().int().nonnegative(),
+  kept: z.array(z.string()),
+  completedAt: z.iso.datetime({ offset: true }),
+});
+
+export const UninstallFailed = z.object({
+  type: z.literal("UninstallFailed"),
+  ...installEventFields,
+  importId: z.string().regex(importIdPattern),
+  stage: InstallStage,
+  error: z.string().min(1),
+  message: z.string(),
+  /** True when artifacts removed before the failure were put back. */
+  rolledBack: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * Someone asked to stop an install, upgrade or uninstall (`POST /api/marketplace/installs/{installId}/cancel`).
+ * The service running its current step ends it with `InstallCancelled` (or `UninstallFailed`
+ * `InstallCancelled`) at its next safe point, unless it finishes first (docs/lifecycle.md).
+ */
+export const InstallCancelRequested = z.object({
+  type: z.literal("InstallCancelRequested"),
+  ...installEventFields,
+  requestedBy,
 });
 
 export const NotificationChannel = z.enum(["in-app", "email"]);
@@ -190,6 +320,12 @@ export const InstallEvent = z.discriminatedUnion("type", [
   InstallSucceeded,
   InstallFailed,
   NotificationDelivered,
+  UninstallRequested,
+  UninstallStarted,
+  ArtifactRemoved,
+  UninstallSucceeded,
+  UninstallFailed,
+  InstallCancelRequested,
 ]);
 type InstallEventSchema = (typeof InstallEvent.options)[number];
 
@@ -218,4 +354,14 @@ export const installEventDescriptions: Record<InstallEventType, string> = {
   InstallFailed:
     "Terminal: the install failed at a stage, with an error code, message and whether the tenant was rolled back.",
   NotificationDelivered: "The notifier delivered (or failed to deliver) the outcome on one channel.",
+  UninstallRequested:
+    "The gateway accepted an uninstall of a package from a tenant: the operation's installId and importId, force, requesting user.",
+  UninstallStarted:
+    "The installer began removing a package: how many artifacts it removes, and which (changed by the tenant) it keeps.",
+  ArtifactRemoved: "One artifact of the package was removed from the tenant: key, index of total.",
+  UninstallSucceeded: "Terminal: the package is no longer installed; what was removed and what was kept.",
+  UninstallFailed:
+    "Terminal: the uninstall failed (or was cancelled), with an error code and whether removed artifacts were put back.",
+  InstallCancelRequested:
+    "Someone asked to cancel an install, upgrade or uninstall; it ends with error InstallCancelled unless it finishes first.",
 };

@@ -1,5 +1,5 @@
 import type { Collection, Db } from "mongodb";
-import type { ArtifactAction } from "../events/contracts.ts";
+import type { ArtifactAction, LifecycleOperation } from "../events/contracts.ts";
 import type { IndexPlan } from "../mongo/client.ts";
 
 /**
@@ -22,6 +22,10 @@ export interface ImportRecordDocument {
   conflictsResolved: number;
   rolledBack: boolean;
   error: { code: string; message: string } | null;
+  /** What the import was, given what the tenant had installed (absent on records from before lifecycles). */
+  operation?: LifecycleOperation;
+  /** The version installed before an upgrade, downgrade, reinstall or uninstall. */
+  fromVersion?: string;
   artifacts: {
     key: string;
     action: ArtifactAction;

@@ -8,7 +8,7 @@ export interface NotificationDocument {
   userId: string;
   tenantId: string;
   installId: string;
-  kind: "InstallSucceeded" | "InstallFailed" | "DryRunCompleted";
+  kind: "InstallSucceeded" | "InstallFailed" | "DryRunCompleted" | "UninstallSucceeded" | "UninstallFailed";
   title: string;
   body: string;
   /** Path (on the gateway) the notification points to: the import, or its audit log on failure. */

@@ -1,12 +1,23 @@
-import { type IndexPlan, type InstallEventOf, InstallRequested } from "@installhub/shared";
+import {
+  type IndexPlan,
+  type InstallEventOf,
+  InstallRequested,
+  UninstallRequested,
+} from "@installhub/shared";
 import type { Collection, Db, Filter } from "mongodb";
+import { z } from "zod";
 import type { Cursor } from "../domain/cursor.ts";
 
 type Requested = InstallEventOf<"InstallRequested">;
+/** What the outbox holds: the request that starts an operation, an install's or an uninstall's. */
+export type OperationRequest = Requested | InstallEventOf<"UninstallRequested">;
+const OperationRequest = z.discriminatedUnion("type", [InstallRequested, UninstallRequested]);
 
 /**
- * One accepted install: the gateway's transactional outbox (DESIGN.md §8). Accepting an install is
- * this one insert; the `InstallRequested` it holds is then published, at once or by the relay. The
+ * One accepted operation: the gateway's transactional outbox (DESIGN.md §8). Accepting an install
+ * (or an uninstall, docs/lifecycle.md) is this one insert; the `InstallRequested` (or
+ * `UninstallRequested`) it holds is then published, at once or by the relay. Both kinds share the one
+ * outbox and relay, so a tenant's operations reach the topic in the order they were accepted. The
  * event is kept as JSON text: artifact keys may hold '.', which a nested document cannot.
  */
 interface OutboxDocument {
@@ -16,6 +27,8 @@ interface OutboxDocument {
   requestedAt: string;
   requestJson: string;
   published: boolean;
+  /** Absent on entries from before uninstalls: an install. */
+  kind?: "uninstall";
 }
 
 export const installOutboxCollection = "install_outbox";
@@ -28,8 +41,8 @@ export const installOutboxIndexes: IndexPlan = {
   ],
 };
 
-const eventOf = (document: Pick<OutboxDocument, "requestJson">): Requested =>
-  InstallRequested.parse(JSON.parse(document.requestJson));
+const eventOf = (document: Pick<OutboxDocument, "requestJson">): OperationRequest =>
+  OperationRequest.parse(JSON.parse(document.requestJson));
 
 /**
  * The outbox store. It keeps published entries a while (the status endpoint reads an install from
@@ -38,14 +51,15 @@ const eventOf = (document: Pick<OutboxDocument, "requestJson">): Requested =>
 export function installOutbox(db: Db) {
   const collection: Collection<OutboxDocument> = db.collection(installOutboxCollection);
   return {
-    /** Records an accepted install; once this resolves, the install will happen. */
-    async accept(event: Requested): Promise<void> {
+    /** Records an accepted install or uninstall; once this resolves, it will happen. */
+    async accept(event: OperationRequest): Promise<void> {
       await collection.insertOne({
         _id: event.installId,
         tenantId: event.tenantId,
         requestedAt: event.occurredAt,
         requestJson: JSON.stringify(event),
         published: false,
+        ...(event.type === "UninstallRequested" ? { kind: "uninstall" as const } : {}),
       });
     },
     /** The events are on the topic; the relay need not publish them again. */
@@ -56,8 +70,8 @@ export function installOutbox(db: Db) {
         { $set: { published: true } },
       );
     },
-    /** Accepted installs requested before `before` whose event is not known to be on the topic. */
-    async pending(before: Date, limit: number): Promise<Requested[]> {
+    /** Accepted operations requested before `before` whose event is not known to be on the topic. */
+    async pending(before: Date, limit: number): Promise<OperationRequest[]> {
       const documents = await collection
         .find({ published: false, requestedAt: { $lt: before.toISOString() } })
         .sort({ requestedAt: 1 })
@@ -65,8 +79,14 @@ export function installOutbox(db: Db) {
         .toArray();
       return documents.map(eventOf);
     },
-    /** The accepted install's event, published or not. */
+    /** The accepted install's event, published or not (undefined for an uninstall's id). */
     async find(installId: string): Promise<Requested | undefined> {
+      const document = await collection.findOne({ _id: installId });
+      const event = document ? eventOf(document) : undefined;
+      return event?.type === "InstallRequested" ? event : undefined;
+    },
+    /** The accepted operation's event, an install's or an uninstall's, published or not. */
+    async findOperation(installId: string): Promise<OperationRequest | undefined> {
       const document = await collection.findOne({ _id: installId });
       return document ? eventOf(document) : undefined;
     },
@@ -74,14 +94,15 @@ export function installOutbox(db: Db) {
     countUnpublished: (tenantId: string, limit: number): Promise<number> =>
       collection.countDocuments({ tenantId, published: false }, { limit }),
     /**
-     * A tenant's accepted installs, published or not, newest first (request time, then id) after
-     * `after`: an install is on the topic some moments before the projector has it, and a list must
-     * show it meanwhile. Entries live until `prune`, so this is a short scan.
+     * A tenant's accepted operations (installs and uninstalls), published or not, newest first
+     * (request time, then id) after `after`: an operation is on the topic some moments before the
+     * projector has it, and a list must show it meanwhile. Entries live until `prune`, so this is a
+     * short scan.
      */
     async latestOf(
       tenantId: string,
       query: { after?: Cursor | undefined; limit: number },
-    ): Promise<Requested[]> {
+    ): Promise<OperationRequest[]> {
       const filter: Filter<OutboxDocument> = { tenantId };
       if (query.after) {
         filter.$or = [

@@ -5,6 +5,7 @@ import {
   type PackageDocument,
   type PackageVersionDocument,
   type PublisherDocument,
+  type UpgradeType,
 } from "@installhub/shared";
 import semver from "semver";
 import type { Caller } from "../auth/tokens.ts";
@@ -20,6 +21,9 @@ export interface InstallBody {
   conflictStrategies?: Record<string, ConflictStrategy> | undefined;
   dryRun: boolean;
   acknowledgeCommunityPackage?: boolean | undefined;
+  /** For an install over another installed version (docs/lifecycle.md); the installer's default is Mixed. */
+  upgradeType?: UpgradeType | undefined;
+  allowDowngrade?: boolean | undefined;
 }
 
 /** 403 naming the first permission (in the spec's order) the caller lacks. */
@@ -103,5 +107,7 @@ export function installRequested(input: {
     dryRun: body.dryRun,
     artifactCount: version.artifactCount,
     requestedBy: { userId: caller.sub, email: caller.email },
+    ...(body.upgradeType ? { upgradeType: body.upgradeType } : {}),
+    ...(body.allowDowngrade !== undefined ? { allowDowngrade: body.allowDowngrade } : {}),
   };
 }

@@ -25,13 +25,24 @@ export interface InstallState {
     completedAt: string;
     dryRun: boolean;
     plan: PlannedArtifact[] | null;
+    /** Only for an uninstall (docs/lifecycle.md): what it removed, and the tenant keys it kept. */
+    uninstall?: { artifactsRemoved: number; kept: string[] };
   } | null;
   failure: { stage: InstallStage; error: string; message: string; rolledBack: boolean } | null;
   /** When the terminal event occurred (estimates use requestedAt → finishedAt). */
   finishedAt: string | null;
+  /** Set (only) for an uninstall, from its first event on (docs/lifecycle.md). */
+  kind?: "uninstall";
 }
 
-const stageRank: Record<InstallStage, number> = { Queued: 0, Downloading: 1, SecurityScan: 2, Installing: 3 };
+// An uninstall goes Queued → Uninstalling; one operation never reaches both Installing and Uninstalling.
+const stageRank: Record<InstallStage, number> = {
+  Queued: 0,
+  Downloading: 1,
+  SecurityScan: 2,
+  Installing: 3,
+  Uninstalling: 3,
+};
 
 const furthest = (a: InstallStage, b: InstallStage): InstallStage => (stageRank[b] > stageRank[a] ? b : a);
 const earliest = (a: string, b: string): string => (Date.parse(b) < Date.parse(a) ? b : a);
@@ -57,9 +68,16 @@ function initialState(event: InstallEvent): InstallState {
   };
 }
 
+/** The event that starts an operation: an install's request or an uninstall's. */
+const isRequest = (event: InstallEvent) =>
+  event.type === "InstallRequested" || event.type === "UninstallRequested";
+
 function stageOf(event: InstallEvent): InstallStage | undefined {
-  // InstallRequested leaves the stage where it is: every install starts Queued.
+  // InstallRequested and UninstallRequested leave the stage where it is: every operation starts Queued.
   switch (event.type) {
+    case "UninstallStarted":
+    case "ArtifactRemoved":
+      return "Uninstalling";
     case "SecurityScanStarted":
       return event.phase === "Downloading" ? "Downloading" : "SecurityScan";
     case "SecurityScanCompleted":
@@ -73,8 +91,10 @@ function stageOf(event: InstallEvent): InstallStage | undefined {
 }
 
 function progressOf(event: InstallEvent): InstallState["progress"] {
-  if (event.type === "ImportStarted") return { installed: 0, total: event.total };
-  if (event.type === "ArtifactInstalled") return { installed: event.index, total: event.total };
+  if (event.type === "ImportStarted" || event.type === "UninstallStarted")
+    return { installed: 0, total: event.total };
+  if (event.type === "ArtifactInstalled" || event.type === "ArtifactRemoved")
+    return { installed: event.index, total: event.total };
   return null;
 }
 
@@ -87,7 +107,8 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
  * The status projection's reducer (DESIGN.md §4): pure and monotonic. Every field only moves forward
  * (stage by rank, progress by count, requestedAt towards the request's time), the first terminal outcome is final, and
  * applying an event twice changes nothing, so any order or repetition of one install's events that
- * contains the same events ends in the same state.
+ * contains the same events ends in the same state. An uninstall (docs/lifecycle.md) is folded the same
+ * way: Queued, Uninstalling with "k of n" removed, then Success or Failed.
  *
  * @example
  * const state = events.reduce<InstallState | undefined>(reduceInstallStatus, undefined);
@@ -95,11 +116,11 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
 export function reduceInstallStatus(state: InstallState | undefined, event: InstallEvent): InstallState {
   const current = state ?? initialState(event);
   const next: InstallState = { ...current, progress: mergeProgress(current.progress, progressOf(event)) };
-  const isRequest = event.type === "InstallRequested";
-  if (isRequest && !current.requestSeen) next.requestedAt = event.occurredAt;
-  else if (isRequest === current.requestSeen)
+  const request = isRequest(event);
+  if (request && !current.requestSeen) next.requestedAt = event.occurredAt;
+  else if (request === current.requestSeen)
     next.requestedAt = earliest(current.requestedAt, event.occurredAt);
-  next.requestSeen = current.requestSeen || isRequest;
+  next.requestSeen = current.requestSeen || request;
   const stage = stageOf(event);
   if (stage) next.stage = furthest(next.stage, stage);
 
@@ -108,6 +129,11 @@ export function reduceInstallStatus(state: InstallState | undefined, event: Inst
     next.importId = event.importId;
     next.artifactCount = event.artifactCount;
   }
+  if (event.type === "UninstallRequested") {
+    next.requestedBy = event.requestedBy;
+    next.importId = event.importId;
+  }
+  if (event.type.startsWith("Uninstall") || event.type === "ArtifactRemoved") next.kind = "uninstall";
   if (next.status !== "InProgress") return next;
   if (event.type === "InstallSucceeded") {
     next.status = "Success";
@@ -122,7 +148,21 @@ export function reduceInstallStatus(state: InstallState | undefined, event: Inst
       plan: event.plan ?? null,
     };
   }
-  if (event.type === "InstallFailed") {
+  if (event.type === "UninstallSucceeded") {
+    next.status = "Success";
+    next.importId = event.importId;
+    next.finishedAt = event.occurredAt;
+    next.success = {
+      importId: event.importId,
+      artifactsInstalled: 0,
+      conflictsResolved: 0,
+      completedAt: event.completedAt,
+      dryRun: false,
+      plan: null,
+      uninstall: { artifactsRemoved: event.artifactsRemoved, kept: event.kept },
+    };
+  }
+  if (event.type === "InstallFailed" || event.type === "UninstallFailed") {
     next.status = "Failed";
     next.finishedAt = event.occurredAt;
     next.failure = {

@@ -1,11 +1,15 @@
-import { describeError, type EventPublisher, type InstallEventOf, type Logger } from "@installhub/shared";
-import type { InstallOutbox } from "../data-access/install-outbox.ts";
+import { describeError, type EventPublisher, type InstallEvent, type Logger } from "@installhub/shared";
+import type { OperationRequest } from "../data-access/install-outbox.ts";
 
-type InstallRequested = InstallEventOf<"InstallRequested">;
+/** What the relay needs of an outbox: the install outbox, or the cancellations (docs/lifecycle.md). */
+export interface RelayedOutbox<E extends InstallEvent> {
+  markPublished(ids: readonly string[]): Promise<void>;
+  pending(before: Date, limit: number): Promise<E[]>;
+}
 
-export interface OutboxRelay {
+export interface OutboxRelay<E extends InstallEvent = OperationRequest> {
   /** Publishes an accepted install's event as soon as possible; never throws, never waits. */
-  enqueue(event: InstallRequested): void;
+  enqueue(event: E): void;
   /** Finds accepted installs nobody published (this process's or a crashed one's) and queues them. */
   sweep(): Promise<void>;
   /** Events accepted by this process and not yet on the topic. */
@@ -34,14 +38,16 @@ export interface OutboxRelaySettings {
  * Kafka is away it retries with capped backoff; a sweep also picks up entries whose gateway died
  * before publishing. A duplicate on the topic is harmless: every consumer is idempotent by installId.
  */
-export function startOutboxRelay(deps: {
+export function startOutboxRelay<E extends InstallEvent = OperationRequest>(deps: {
   publisher: EventPublisher;
-  outbox: InstallOutbox;
+  outbox: RelayedOutbox<E>;
   logger: Logger;
   settings: OutboxRelaySettings;
-}): OutboxRelay {
+}): OutboxRelay<E> {
   const { settings, logger } = deps;
-  const queued = new Map<string, InstallRequested>();
+  // Keyed by installId, which is each outbox's _id: an install outbox holds one request per
+  // operation, the cancellations one cancel per operation.
+  const queued = new Map<string, E>();
   let flushing: Promise<void> | undefined;
   let retryDelayMs = 0;
   let retryTimer: NodeJS.Timeout | undefined;

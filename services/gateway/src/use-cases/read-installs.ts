@@ -31,7 +31,7 @@ export async function installStatusOf(
 }
 
 async function acceptedOnly(deps: ReadInstallsDeps, installId: string): Promise<InstallState | undefined> {
-  const requested = await deps.outbox.find(installId);
+  const requested = await deps.outbox.findOperation(installId);
   return requested ? reduceInstallStatus(undefined, requested) : undefined;
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { examplePackage, fakeCatalog, fakeRequestInstallDeps } from "../../test/fakes.ts";
 import type { Caller } from "../auth/tokens.ts";
 import { reduceInstallStatus } from "../domain/install-status.ts";
+import type { InstalledPackageState } from "../domain/installed-packages.ts";
 import { type RequestInstallDeps, requestInstall } from "./request-install.ts";
 
 const caller: Caller = {
@@ -19,7 +20,13 @@ const body = {
   version: "3.0.0",
 };
 
-const setup = (settings: Partial<RequestInstallDeps["settings"]> = {}) => fakeRequestInstallDeps(settings);
+const setup = (settings: Partial<RequestInstallDeps["settings"]> = {}) => ({
+  ...fakeRequestInstallDeps(settings),
+  lifecycle: { installedPackage: async (): Promise<InstalledPackageState | undefined> => installed },
+});
+
+/** What the installed-packages projection says the tenant has (undefined: nothing). */
+let installed: InstalledPackageState | undefined;
 
 const request = (idempotencyKey?: string) => ({
   caller,
@@ -166,5 +173,38 @@ describe("requestInstall", () => {
       }),
     ).rejects.toMatchObject({ code: "AcknowledgmentRequired" });
     expect(deps.outbox.entries.size).toBe(0);
+  });
+
+  it("refuses a lower version than the installed one with 409 DowngradeNotAllowed, unless allowDowngrade", async () => {
+    const deps = setup();
+    installed = {
+      tenantId: "tenant-a",
+      packageId: "acme-invoice-workflows",
+      state: "Installed",
+      version: "3.1.0",
+      installedAt: null,
+      installedBy: null,
+      installId: "mkt-install-earlier",
+      importId: "imp-earlier",
+      artifacts: [],
+      pending: null,
+    };
+    try {
+      await expect(requestInstall(deps, request())).rejects.toMatchObject({
+        code: "DowngradeNotAllowed",
+        details: { installedVersion: "3.1.0", requestedVersion: "3.0.0" },
+      });
+      expect(deps.outbox.entries.size).toBe(0);
+      await requestInstall(deps, {
+        ...request(),
+        body: { ...body, allowDowngrade: true, upgradeType: "Delete" },
+      });
+      expect([...deps.outbox.entries.values()][0]?.event).toMatchObject({
+        allowDowngrade: true,
+        upgradeType: "Delete",
+      });
+    } finally {
+      installed = undefined;
+    }
   });
 });

@@ -13,6 +13,7 @@ import type { CatalogReads } from "../data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../data-access/idempotency-store.ts";
 import type { InstallOutbox } from "../data-access/install-outbox.ts";
 import type { InstallStatusStore } from "../data-access/install-status-store.ts";
+import type { LifecycleProjectionStore } from "../data-access/lifecycle-projection.ts";
 import { type CompletedInstall, estimateSeconds } from "../domain/estimate.ts";
 import { keyOnRecord } from "../domain/idempotency.ts";
 import {
@@ -22,6 +23,7 @@ import {
   requireTrustAcknowledgement,
   resolveVersion,
 } from "../domain/install-request.ts";
+import { requireNoDowngrade } from "../domain/lifecycle-request.ts";
 import { requestFingerprint } from "../domain/request-fingerprint.ts";
 import type { InstallAccepted } from "../entry-points/http/schemas.ts";
 import type { OutboxRelay } from "../entry-points/outbox-relay.ts";
@@ -51,6 +53,8 @@ export interface RequestInstallDeps {
   admit: Admission;
   /** Recently finished installs for the estimate; may be a little stale. */
   recentCompletions: () => Promise<CompletedInstall[]>;
+  /** What the tenant has installed (a downgrade needs `allowDowngrade`; docs/lifecycle.md). */
+  lifecycle: Pick<LifecycleProjectionStore, "installedPackage">;
   now: () => Date;
 }
 
@@ -63,8 +67,8 @@ export interface InstallRequest {
 
 /**
  * An install request, after authentication, the base permissions and body validation (docs/api.md
- * has the whole check order): tenant → Idempotency-Key → package → version → trust level → tenant's
- * installs in flight → accept.
+ * has the whole check order): tenant → Idempotency-Key → package → version → trust level → no
+ * downgrade (unless allowed) → tenant's installs in flight → accept.
  *
  * Accepting is one durable write — the install's first status together with its `InstallRequested`
  * (the transactional outbox) — and then the 202: a 202 means the install happens exactly once, its
@@ -73,7 +77,8 @@ export interface InstallRequest {
  * that lands after the deadline is withdrawn before the relay would take it.
  *
  * @throws AppError Forbidden, IdempotencyKeyReused, IdempotencyKeyInFlight, PackageNotFound,
- *   VersionNotFound, AcknowledgmentRequired, TooManyInstallsInFlight, ServiceUnavailable
+ *   VersionNotFound, AcknowledgmentRequired, DowngradeNotAllowed, TooManyInstallsInFlight,
+ *   ServiceUnavailable
  */
 export async function requestInstall(
   deps: RequestInstallDeps,
@@ -193,13 +198,15 @@ async function accept(
 
   const tenantId = input.body.targetTenantId;
   const limit = deps.settings.maxInFlightPerTenant;
-  const [publisher, recent, inFlight] = await inTime(
+  const [publisher, recent, inFlight, installed] = await inTime(
     Promise.all([
       deps.catalog.findPublisher(pkg.publisherId),
       deps.recentCompletions(),
       limit > 0 ? installsInFlight(deps, tenantId, limit) : Promise.resolve(0),
+      deps.lifecycle.installedPackage(tenantId, pkg._id),
     ]),
   );
+  requireNoDowngrade(installed, version.version, input.body.allowDowngrade);
   if (limit > 0 && inFlight >= limit) {
     throw new AppError(
       "TooManyInstallsInFlight",

@@ -82,11 +82,38 @@ export function tenantArtifactStore(db: Db) {
     },
 
     /**
-     * Removes what the step created, or puts back exactly the document it overwrote. Only the step's
-     * own version is touched: done already, never applied, or replaced by another writer since, it is
-     * left as it is. True when this call changed the tenant.
+     * Removes the artifact a `Removed` step (upgrade, uninstall) planned to remove, if it is still at
+     * the version the plan saw; gone already (a replay) is done. Any other version is the tenant's
+     * change under the plan: StoreConflictError.
+     */
+    async remove(tenantId: string, step: PlanStep): Promise<void> {
+      if (!step.before) return;
+      const { deletedCount } = await artifacts.deleteOne({
+        tenantId,
+        key: step.resultingKey,
+        versionId: step.before.versionId,
+      });
+      if (deletedCount === 0) await expectVersion(tenantId, step.resultingKey, null, "removing");
+    },
+
+    /**
+     * Removes what the step created, puts back exactly the document it overwrote, or (for a removal)
+     * the document it removed, whole and with its _id. Only the step's own version is touched: done
+     * already, never applied, or replaced by another writer since, it is left as it is. True when this
+     * call changed the tenant.
      */
     async undo(tenantId: string, step: PlanStep): Promise<boolean> {
+      if (step.action === "Removed") {
+        if (!step.before) return false;
+        try {
+          await artifacts.insertOne({ ...step.before });
+          return true;
+        } catch (error) {
+          // Put back already, or the key holds something new since: either way not ours to touch.
+          if (isDuplicateKeyError(error)) return false;
+          throw error;
+        }
+      }
       if (!step.afterVersionId) return false;
       const mine = { tenantId, key: step.resultingKey, versionId: step.afterVersionId };
       if (!step.before) return (await artifacts.deleteOne(mine)).deletedCount === 1;

@@ -1,4 +1,5 @@
-import type { InstallEventOf } from "@installhub/shared";
+import type { InstallEventOf, InstallStage, LifecycleOperation } from "@installhub/shared";
+import type { InstalledPackage } from "./installed-package.ts";
 import type { PlanStep } from "./plan.ts";
 
 /** Why an import fails: an error code, a message for the caller and details (which artifact, …). */
@@ -7,6 +8,13 @@ export interface ImportFailure {
   message: string;
   details: Record<string, unknown>;
   at: string;
+  /** The stage the failure is reported at; absent: the operation's own (Installing, Uninstalling). */
+  stage?: InstallStage;
+  /**
+   * Whether the failure event says the tenant was rolled back; absent: true (the installer always leaves
+   * the tenant as it found it). False only for an operation cancelled before it changed anything.
+   */
+  rolledBack?: boolean;
 }
 
 /**
@@ -33,6 +41,13 @@ export interface ImportJournal {
   eventsPublished: number;
   /** Compare-and-set token of the journal's store: every change writes revision + 1. */
   revision?: number;
+  /**
+   * What this import is, given what the tenant had installed (docs/lifecycle.md). Absent on journals
+   * written before lifecycles, which are installs and project exactly the events they always did.
+   */
+  operation?: LifecycleOperation;
+  /** The installer's record of the package when the import was planned; null when it was not installed. */
+  installedBefore?: InstalledPackage | null;
 }
 
 export type InstallRequest = InstallEventOf<"InstallRequested">;
@@ -62,8 +77,19 @@ export function newJournal(
   };
 }
 
+/** The step changes the tenant: it writes the package's artifact, or (upgrade, uninstall) removes one. */
 export function writesTenant(step: PlanStep): boolean {
-  return step.action === "Created" || step.action === "Overwritten" || step.action === "Renamed";
+  return installsArtifact(step) || step.action === "Removed";
+}
+
+/** The step writes the package's artifact into the tenant: what `artifactsInstalled` counts. */
+export function installsArtifact(step: PlanStep): boolean {
+  return (
+    step.action === "Created" ||
+    step.action === "Overwritten" ||
+    step.action === "Renamed" ||
+    step.action === "Updated"
+  );
 }
 
 /** The next step to apply, in manifest order; undefined when all are applied. */
@@ -89,13 +115,14 @@ export function conflictFailure(step: PlanStep, tenantId: string, at: string): I
 }
 
 /**
- * `artifactsInstalled`: artifacts written (Created, Overwritten, Renamed; not Skipped).
+ * `artifactsInstalled`: artifacts written (Created, Overwritten, Renamed, and an upgrade's Updated; not
+ * Skipped, Unchanged, Removed or Kept).
  * `conflictsResolved`: conflicts handled by Skip, Overwrite or Rename. A dry run counts its plan.
  */
 export function countsOf(journal: ImportJournal): { artifactsInstalled: number; conflictsResolved: number } {
   const steps = (journal.steps ?? []).filter((step) => journal.dryRun || step.appliedAt !== null);
   return {
-    artifactsInstalled: steps.filter(writesTenant).length,
+    artifactsInstalled: steps.filter(installsArtifact).length,
     conflictsResolved: steps.filter((step) => step.conflict && step.action !== "Fail").length,
   };
 }
@@ -152,9 +179,10 @@ export function unfinished(journal: ImportJournal): boolean {
 }
 
 /**
- * Writing steps not recorded as applied whose artifact the tenant holds at exactly the version the
- * step writes: applied by a run that stopped before recording it (versionIds are per import and
- * step, so no other writer can have produced that version).
+ * Steps not recorded as applied that a run which stopped before recording them did apply: a writing
+ * step whose artifact the tenant holds at exactly the version the step writes (versionIds are per
+ * import and step, so no other writer can have produced that version), or a removal whose artifact is
+ * gone.
  *
  * @param currentVersions the tenant's versionId at each resulting key (absent: no artifact there)
  */
@@ -163,12 +191,10 @@ export function appliedButUnrecorded(
   currentVersions: ReadonlyMap<string, string>,
 ): number[] {
   return (journal.steps ?? [])
-    .filter(
-      (step) =>
-        step.appliedAt === null &&
-        writesTenant(step) &&
-        step.afterVersionId !== null &&
-        currentVersions.get(step.resultingKey) === step.afterVersionId,
-    )
+    .filter((step) => {
+      if (step.appliedAt !== null || !writesTenant(step)) return false;
+      if (step.action === "Removed") return !currentVersions.has(step.resultingKey);
+      return step.afterVersionId !== null && currentVersions.get(step.resultingKey) === step.afterVersionId;
+    })
     .map((step) => step.index);
 }

@@ -64,7 +64,11 @@ export function planImport(input: PlanInput): PlanStep[] {
   });
 }
 
-function resolveConflict(
+/**
+ * A conflict resolved by its strategy: Skip → Skipped, Overwrite → Overwritten, Fail → Fail, Rename →
+ * Renamed at the first free `<key>-<n>` (which is then taken).
+ */
+export function resolveConflict(
   step: Omit<PlanStep, "action">,
   strategy: ConflictStrategy,
   taken: Set<string>,

@@ -5,7 +5,7 @@ import type {
   InstallEvent,
   InstallEventOf,
 } from "@installhub/shared";
-import { countsOf, type ImportJournal, type InstallRequest } from "./journal.ts";
+import { countsOf, type ImportJournal, type InstallRequest, writesTenant } from "./journal.ts";
 import type { PlanStep } from "./plan.ts";
 
 /*
@@ -61,11 +61,12 @@ export function eventsOf(journal: ImportJournal): InstallEvent[] {
       type: "InstallFailed",
       ...base,
       occurredAt: journal.outcome.completedAt,
-      stage: "Installing",
+      stage: journal.failure.stage ?? "Installing",
       error: journal.failure.error,
       message: journal.failure.message,
-      // The installer always leaves the tenant as it found it when an import fails.
-      rolledBack: true,
+      // The installer always leaves the tenant as it found it when an import fails; only an install
+      // cancelled before its import started says it had nothing to roll back.
+      rolledBack: journal.failure.rolledBack ?? true,
       details: journal.failure.details,
     });
   }
@@ -82,12 +83,11 @@ export function auditEntriesOf(journal: ImportJournal): AuditEntryDocument[] {
     afterVersionId: null,
   };
   if (journal.steps) {
-    const mode = journal.dryRun ? "Dry run of" : "Import of";
     entries.push({
       ...none,
       at: journal.startedAt,
       action: "ImportStarted",
-      message: `${mode} ${journal.packageId}@${journal.version}: ${journal.steps.length} artifacts`,
+      message: `${whatIsDone(journal)}: ${journal.steps.length} artifacts`,
     });
   }
   if (journal.dryRun) {
@@ -156,8 +156,12 @@ export function importRecordOf(journal: ImportJournal): ImportRecordDocument {
     startedAt: journal.startedAt,
     completedAt: journal.outcome?.completedAt ?? null,
     ...counts,
-    rolledBack: journal.outcome?.status === "Failed",
+    rolledBack: journal.outcome?.status === "Failed" && (journal.failure?.rolledBack ?? true),
     error: journal.failure ? { code: journal.failure.error, message: journal.failure.message } : null,
+    ...(journal.operation ? { operation: journal.operation } : {}),
+    ...(journal.operation && journal.installedBefore?.state === "Installed" && journal.installedBefore.version
+      ? { fromVersion: journal.installedBefore.version }
+      : {}),
     artifacts: listed.map((step) => {
       const fields = artifactFields(step);
       return {
@@ -236,6 +240,18 @@ function artifactFields(step: ArtifactStep) {
     resultingKey: step.resultingKey,
     artifactAction: step.action,
     beforeVersionId,
-    afterVersionId: step.action === "Skipped" ? beforeVersionId : step.afterVersionId,
+    // A step that changes nothing (Skipped, Unchanged, Kept) leaves the version it found; a removal none.
+    afterVersionId: writesTenant(step) ? step.afterVersionId : beforeVersionId,
   };
+}
+
+/** "Import of p@v", "Dry run of p@v", "Upgrade of p from 2.1.0 to 3.0.0", "Uninstall of p@v". */
+function whatIsDone(journal: ImportJournal): string {
+  const target = `${journal.packageId}@${journal.version}`;
+  if (journal.operation === "Uninstall") return `Uninstall of ${target}`;
+  const from = journal.installedBefore?.state === "Installed" ? journal.installedBefore.version : null;
+  if (!journal.operation || journal.operation === "Install" || !from)
+    return `${journal.dryRun ? "Dry run" : "Import"} of ${target}`;
+  const change = `${journal.operation.toLowerCase()} of ${journal.packageId} from ${from} to ${journal.version}`;
+  return journal.dryRun ? `Dry run of the ${change}` : `${change[0]!.toUpperCase()}${change.slice(1)}`;
 }

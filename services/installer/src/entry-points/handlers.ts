@@ -1,4 +1,6 @@
 import type { EventHandlers, FailureHooks, InstallEventOf } from "@installhub/shared";
+import { installEnded, uninstallInOrder } from "../use-cases/operations-in-order.ts";
+import { failUninstall } from "../use-cases/uninstall-package.ts";
 import type { InstallerDeps } from "./deps.ts";
 import { failImport, importPackage } from "./import-package.ts";
 import { recordEarlierFailure } from "./record-earlier-failure.ts";
@@ -6,8 +8,9 @@ import { failUnreadableVerdict } from "./unreadable-verdict.ts";
 
 /**
  * The installer's Kafka handlers. A tenant's events share a partition, so its request is stored
- * before its verdict arrives and its imports run one after the other. The hooks end an install the
- * installer owns the next step of — its import — when that step cannot be carried out.
+ * before its verdict arrives and its imports and uninstalls run one after the other, in the order the
+ * gateway accepted them. The hooks end an operation the installer owns the next step of — an import,
+ * an uninstall — when that step cannot be carried out.
  */
 export function installerHandlers(deps: InstallerDeps): { handlers: EventHandlers; hooks: FailureHooks } {
   return {
@@ -17,10 +20,18 @@ export function installerHandlers(deps: InstallerDeps): { handlers: EventHandler
       SecurityScanCompleted: async (verdict, context) => {
         if (verdict.verdict !== "FAIL") await importPackage(deps, verdict, context);
       },
-      InstallFailed: (failure, context) => recordEarlierFailure(deps, failure, context.logger),
+      InstallFailed: async (failure, context) => {
+        await recordEarlierFailure(deps, failure, context.logger);
+        await installEnded(deps, failure, context);
+      },
+      InstallSucceeded: (success, context) => installEnded(deps, success, context),
+      UninstallRequested: (request, context) => uninstallInOrder(deps, request, context),
     },
     hooks: {
       onDeterministicFailure: async (event, error, context) => {
+        if (event.type === "UninstallRequested") {
+          await failUninstall(deps, event as InstallEventOf<"UninstallRequested">, error, context.logger);
+        }
         if (event.type !== "SecurityScanCompleted") return; // nothing of the installer's to end
         await failImport(deps, event as InstallEventOf<"SecurityScanCompleted">, error, context.logger);
       },

@@ -25,11 +25,18 @@ import {
   withPublished,
   withUndone,
 } from "../domain/journal.ts";
-import { type PlanStep, planImport } from "../domain/plan.ts";
-import { auditEntriesOf, eventsOf, importRecordOf } from "../domain/projections.ts";
+import { journalEvents } from "../domain/lifecycle-events.ts";
+import { cancelledFailure } from "../domain/lifecycle-journal.ts";
+import type { PlanStep } from "../domain/plan.ts";
+import { auditEntriesOf, importRecordOf } from "../domain/projections.ts";
+import { planInstall } from "../use-cases/plan-install.ts";
 import type { InstallerDeps } from "./deps.ts";
 
 type VerifiedArchive = { contents: PackageContents } | { failure: ImportFailure };
+/** Where the artifacts' text comes from (an uninstall writes none), or why it cannot be had. */
+export type ArtifactSource =
+  | { contents: Pick<PackageContents, "artifactContent"> }
+  | { failure: ImportFailure };
 
 /**
  * The import, for a PASS or WARN verdict: verify archive → plan → apply each artifact → record → emit.
@@ -44,6 +51,16 @@ export async function importPackage(
   const request = await deps.requests.find(verdict.installId);
   if (!request) throw new PermanentError(`no InstallRequested was recorded for ${verdict.installId}`);
   let journal = await deps.journals.find(request.importId);
+  if (!journal) {
+    // Cancelled while it was queued or scanned: it ends here, before anything is downloaded or written.
+    const cancel = await deps.cancellations.find(request.installId);
+    if (cancel) {
+      const failure = cancelledFailure(cancel, deps.now(), { stage: "SecurityScan" });
+      journal = await deps.journals.create(
+        newJournal(request, verdict.archiveSha256, failure.at, null, failure),
+      );
+    }
+  }
   if (!journal || (!journal.failure && unfinished(journal))) {
     const resuming = journal !== null;
     const archive = await verifiedArchive(deps, request, verdict);
@@ -114,10 +131,19 @@ const deterministicAs =
     return value;
   };
 
-/** Rolls back a failed import, records its outcome and brings record, audit log and topic up to it. */
-async function finishImport(deps: InstallerDeps, started: ImportJournal, logger: Logger): Promise<void> {
+/**
+ * Rolls back a failed import, records its outcome and brings record, audit log and topic up to it. The
+ * outcome is the commit point of a cancel: one accepted before it is recorded fails the import (rolled
+ * back), one after it is too late.
+ */
+export async function finishImport(
+  deps: InstallerDeps,
+  started: ImportJournal,
+  logger: Logger,
+): Promise<void> {
   let journal = started;
   if (unfinished(journal)) {
+    if (!journal.failure) journal = await failIfCancelled(deps, journal);
     if (journal.failure) journal = await rollBack(deps, journal);
     const status = journal.failure ? "Failed" : "Succeeded";
     journal = await deps.journals.transition(journal, (current) =>
@@ -128,8 +154,20 @@ async function finishImport(deps: InstallerDeps, started: ImportJournal, logger:
   await recordAndEmit(deps, journal);
 }
 
+/** Records the import's failure as cancelled if a cancel was accepted for it. */
+async function failIfCancelled(deps: InstallerDeps, journal: ImportJournal): Promise<ImportJournal> {
+  const cancel = await deps.cancellations.find(journal.installId);
+  if (!cancel) return journal;
+  return deps.journals.transition(journal, (current) =>
+    withFailure(current, cancelledFailure(cancel, deps.now(), undefined)),
+  );
+}
+
 /** Records steps a stopped run applied without recording them (one read of the tenant's versions). */
-async function recordWhatWasApplied(deps: InstallerDeps, journal: ImportJournal): Promise<ImportJournal> {
+export async function recordWhatWasApplied(
+  deps: InstallerDeps,
+  journal: ImportJournal,
+): Promise<ImportJournal> {
   const steps = (journal.steps ?? []).filter((step) => step.appliedAt === null);
   if (steps.length === 0) return journal;
   const versions = await deps.artifacts.versionsAt(
@@ -196,15 +234,7 @@ async function planOf(
   if ("failure" in archive) {
     return newJournal(request, verdict.archiveSha256, startedAt, null, archive.failure);
   }
-  const artifacts = archive.contents.manifest.artifacts;
-  const tenant = await deps.artifacts.stateFor(
-    request.tenantId,
-    artifacts.map((artifact) => artifact.key),
-  );
-  const steps = planImport({ importId: request.importId, artifacts, conflict: request.conflict, ...tenant });
-  const failing = request.dryRun ? steps.find((step) => step.action === "Fail") : undefined;
-  const failure = failing ? conflictFailure(failing, request.tenantId, startedAt) : null;
-  return newJournal(request, verdict.archiveSha256, startedAt, steps, failure);
+  return planInstall(deps, request, verdict.archiveSha256, archive.contents, startedAt);
 }
 
 /**
@@ -213,11 +243,14 @@ async function planOf(
  * a short import costs one journal write for all its artifacts, not one per artifact. Nothing is lost
  * by recording late: every write carries the step's own versionId, so a run that stops before recording
  * is recognised by the next (`recordWhatWasApplied`) and a rollback undoes exactly what is there.
+ * Between artifacts, every `cancelCheckIntervalMs`, it asks whether the operation was cancelled, and
+ * if so stops there with the cancel as its failure (rolled back by `finishImport`). An uninstall's
+ * journal runs through here too: its steps remove instead of write.
  */
-async function applyEachArtifact(
+export async function applyEachArtifact(
   deps: InstallerDeps,
   started: ImportJournal,
-  archive: VerifiedArchive,
+  archive: ArtifactSource,
 ): Promise<ImportJournal> {
   // Resuming after a crash, the archive may have changed or gone: what was applied is rolled back.
   if ("failure" in archive) return deps.journals.transition(started, (j) => withFailure(j, archive.failure));
@@ -234,7 +267,16 @@ async function applyEachArtifact(
       return then ? then(applied) : applied;
     });
   };
+  let askedAt: number | undefined;
   for (const step of (journal.steps ?? []).filter((candidate) => candidate.appliedAt === null)) {
+    if (askedAt === undefined || Date.now() - askedAt >= deps.settings.cancelCheckIntervalMs) {
+      askedAt = Date.now();
+      const cancel = await deps.cancellations.find(journal.installId);
+      if (cancel) {
+        await record((current) => withFailure(current, cancelledFailure(cancel, deps.now(), undefined)));
+        return journal;
+      }
+    }
     if (step.action === "Fail") {
       await record((current) => withFailure(current, conflictFailure(step, current.tenantId, deps.now())));
       return journal;
@@ -264,9 +306,13 @@ async function writeArtifact(
   deps: InstallerDeps,
   journal: ImportJournal,
   step: PlanStep,
-  contents: PackageContents,
+  contents: Pick<PackageContents, "artifactContent">,
 ): Promise<ImportFailure | undefined> {
   try {
+    if (step.action === "Removed") {
+      await deps.artifacts.remove(journal.tenantId, step);
+      return undefined;
+    }
     await deps.artifacts.apply(step, {
       tenantId: journal.tenantId,
       content: contents.artifactContent.get(step.key)!,
@@ -302,8 +348,12 @@ async function rollBack(deps: InstallerDeps, failed: ImportJournal): Promise<Imp
  * again (a crash between sending and counting sends those once more, identical).
  */
 async function recordAndEmit(deps: InstallerDeps, journal: ImportJournal): Promise<ImportJournal> {
+  // What is installed changes with the outcome, before the tenant's next operation is planned on it.
+  if (journal.operation && journal.outcome?.status === "Succeeded" && !journal.dryRun) {
+    await deps.installed.recordOutcome(journal);
+  }
   await deps.records.save(importRecordOf(journal), auditEntriesOf(journal));
-  const events = eventsOf(journal);
+  const events = journalEvents(journal);
   if (events.length <= journal.eventsPublished) return journal;
   await deps.publisher.publish(events.slice(journal.eventsPublished));
   return deps.journals.transition(journal, (current) => withPublished(current, events.length));

@@ -11,11 +11,12 @@ import { type DeliveryReport, installRefOf, reportDeliveries } from "./delivery-
 import type { DeliveryDeps } from "./deps.ts";
 import { notifyByEmail } from "./email.ts";
 
+/** One in-app notification per operation's outcome (an installId is one install or one uninstall). */
 export const notificationIdOf = (outcome: InstallOutcome) =>
-  `ntf-${outcome.installId}-${outcome.type === "InstallSucceeded" ? "succeeded" : "failed"}`;
+  `ntf-${outcome.installId}-${outcome.type.endsWith("Succeeded") ? "succeeded" : "failed"}`;
 
 /**
- * Tells the requesting user how an install ended: in-app first (never held back by e-mail trouble),
+ * Tells the requesting user how an install or an uninstall ended: in-app first (never held back by e-mail trouble),
  * then by e-mail. Safe to run any number of times for the same outcome.
  */
 export async function notifyOutcome(
@@ -24,9 +25,9 @@ export async function notifyOutcome(
   logger: Logger,
 ): Promise<void> {
   const request = await findInstallRequest(deps.db, outcome.installId);
-  // InstallRequested precedes the outcome on the same partition, so it is never merely late.
-  if (!request)
-    throw new PermanentError(`no InstallRequested recorded for ${outcome.installId}: recipient unknown`);
+  // The request (InstallRequested, UninstallRequested) precedes the outcome on the same partition, so
+  // it is never merely late.
+  if (!request) throw new PermanentError(`no request recorded for ${outcome.installId}: recipient unknown`);
   const message = composeOutcomeMessage(request, outcome);
   const inApp = await notifyInApp(deps, request, outcome, message);
   const email = await notifyByEmail(deps, request, outcome, message, logger);

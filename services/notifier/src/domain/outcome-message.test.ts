@@ -172,3 +172,40 @@ describe("planSummary", () => {
     expect(planSummary([])).toBe("0 artifacts: nothing to do");
   });
 });
+
+describe("uninstall outcome message (docs/lifecycle.md)", () => {
+  it("tells an uninstall: what it removed, what it kept and why, and the import link", () => {
+    const uninstall = requestOf(events.UninstallRequested);
+    expect(uninstall.dryRun).toBe(false);
+    const message = composeOutcomeMessage(uninstall, events.UninstallSucceeded);
+    expect(message.kind).toBe("UninstallSucceeded");
+    expect(message.title).toBe("ACME Invoice Workflows 3.0.0 uninstalled from tenant-abc123");
+    expect(message.summary).toBe(
+      "4 artifacts removed; kept because the tenant changed them: overdue-report.",
+    );
+    expect(message.facts).toEqual([
+      ...common,
+      ["Artifacts removed", "4"],
+      ["Kept (changed by the tenant)", "overdue-report"],
+      ["Completed", events.UninstallSucceeded.completedAt],
+    ]);
+    expect(message.link.path).toBe("/api/installhub/imports/imp-f9a2c1e8");
+    const nothingKept = composeOutcomeMessage(uninstall, { ...events.UninstallSucceeded, kept: [] });
+    expect(nothingKept.summary).toBe("4 artifacts removed.");
+  });
+
+  it("tells a failed uninstall: stage, error, whether removed artifacts were put back, the audit log", () => {
+    const message = composeOutcomeMessage(requestOf(events.UninstallRequested), events.UninstallFailed);
+    expect(message.kind).toBe("UninstallFailed");
+    expect(message.title).toBe("Uninstall of ACME Invoice Workflows 3.0.0 failed in tenant-abc123");
+    expect(message.summary).toBe(
+      "The uninstall failed at stage Uninstalling with InstallCancelled: Cancelled by user-1. Removed artifacts were put back.",
+    );
+    expect(message.link.path).toBe("/api/installhub/imports/imp-f9a2c1e8/audit-log");
+    const nothingRemoved = composeOutcomeMessage(requestOf(events.UninstallRequested), {
+      ...events.UninstallFailed,
+      rolledBack: false,
+    });
+    expect(nothingRemoved.summary).toContain("Nothing had been removed.");
+  });
+});

@@ -19,7 +19,20 @@ export interface InstallRequest {
   requestedBy: { userId: string; email: string };
 }
 
-export type InstallOutcome = InstallEventOf<"InstallSucceeded"> | InstallEventOf<"InstallFailed">;
+/** How an operation ended: an install's (also an upgrade's, downgrade's, reinstall's) or an uninstall's. */
+export type InstallOutcome =
+  | InstallEventOf<"InstallSucceeded">
+  | InstallEventOf<"InstallFailed">
+  | InstallEventOf<"UninstallSucceeded">
+  | InstallEventOf<"UninstallFailed">;
+
+/** The event types the notifier tells a person about. */
+export const outcomeTypes = [
+  "InstallSucceeded",
+  "InstallFailed",
+  "UninstallSucceeded",
+  "UninstallFailed",
+] as const;
 
 /** One install outcome told to a person: the in-app notification and the e-mail say the same. */
 export interface OutcomeMessage {
@@ -33,7 +46,10 @@ export interface OutcomeMessage {
   link: { label: string; path: string };
 }
 
-export function requestOf(event: InstallEventOf<"InstallRequested">): InstallRequest {
+/** Who asked for an install or an uninstall (docs/lifecycle.md), for telling them how it ended. */
+export function requestOf(
+  event: InstallEventOf<"InstallRequested"> | InstallEventOf<"UninstallRequested">,
+): InstallRequest {
   return {
     installId: event.installId,
     tenantId: event.tenantId,
@@ -41,7 +57,7 @@ export function requestOf(event: InstallEventOf<"InstallRequested">): InstallReq
     packageId: event.packageId,
     packageName: event.packageName || event.packageId,
     version: event.version,
-    dryRun: event.dryRun,
+    dryRun: event.type === "InstallRequested" ? event.dryRun : false,
     requestedBy: event.requestedBy,
   };
 }
@@ -74,6 +90,46 @@ export function composeOutcomeMessage(request: InstallRequest, outcome: InstallO
     ["Tenant", outcome.tenantId],
     ["Import", importId],
   ];
+
+  if (outcome.type === "UninstallSucceeded") {
+    const kept = outcome.kept.length > 0 ? outcome.kept.join(", ") : "none";
+    return {
+      kind: "UninstallSucceeded",
+      title: `${target} uninstalled from ${outcome.tenantId}`,
+      summary:
+        `${plural(outcome.artifactsRemoved, "artifact")} removed` +
+        (outcome.kept.length > 0
+          ? `; kept because the tenant changed them: ${outcome.kept.join(", ")}.`
+          : "."),
+      facts: [
+        ...common,
+        ["Artifacts removed", String(outcome.artifactsRemoved)],
+        ["Kept (changed by the tenant)", kept],
+        ["Completed", outcome.completedAt],
+      ],
+      planLines: [],
+      link: { label: "View the uninstall", path: importPath(importId) },
+    };
+  }
+
+  if (outcome.type === "UninstallFailed") {
+    return {
+      kind: "UninstallFailed",
+      title: `Uninstall of ${target} failed in ${outcome.tenantId}`,
+      summary:
+        `The uninstall failed at stage ${outcome.stage} with ${outcome.error}: ${outcome.message}. ` +
+        (outcome.rolledBack ? "Removed artifacts were put back." : "Nothing had been removed."),
+      facts: [
+        ...common,
+        ["Stage", outcome.stage],
+        ["Error", outcome.error],
+        ["Message", outcome.message],
+        ["Rolled back", outcome.rolledBack ? "yes" : "no"],
+      ],
+      planLines: [],
+      link: { label: "Uninstall audit log", path: auditLogPath(importId) },
+    };
+  }
 
   if (outcome.type === "InstallFailed") {
     const dryRunMark = request.dryRun ? "DRY RUN: " : "";

@@ -3,10 +3,11 @@ import { recordInstallRequest } from "../data-access/install-requests.ts";
 import { installRefOf, reportDelivery } from "../delivery/delivery-events.ts";
 import type { DeliveryDeps } from "../delivery/deps.ts";
 import { notifyOutcome } from "../delivery/notify-outcome.ts";
-import { requestOf } from "../domain/outcome-message.ts";
+import { outcomeTypes, requestOf } from "../domain/outcome-message.ts";
 
 /**
- * The notifier's Kafka handlers: remember who asked for each install, and tell them how it ended.
+ * The notifier's Kafka handlers: remember who asked for each install or uninstall, and tell them how it
+ * ended (docs/lifecycle.md). A cancel needs nothing of its own: the operation's outcome tells it.
  * Every handler is safe to run again for the same event (redelivery, group reset, replay).
  *
  * An outcome the notifier cannot deliver at all — its request was never recorded, so nobody is known
@@ -19,10 +20,13 @@ export function installEventHandlers(deps: DeliveryDeps): { handlers: EventHandl
       InstallRequested: (event) => recordInstallRequest(deps.db, requestOf(event)),
       InstallSucceeded: (event, context) => notifyOutcome(deps, event, context.logger),
       InstallFailed: (event, context) => notifyOutcome(deps, event, context.logger),
+      UninstallRequested: (event) => recordInstallRequest(deps.db, requestOf(event)),
+      UninstallSucceeded: (event, context) => notifyOutcome(deps, event, context.logger),
+      UninstallFailed: (event, context) => notifyOutcome(deps, event, context.logger),
     },
     hooks: {
       onDeterministicFailure: async (event, error) => {
-        if (event.type !== "InstallSucceeded" && event.type !== "InstallFailed") return;
+        if (!(outcomeTypes as readonly string[]).includes(event.type)) return;
         for (const channel of ["in-app", "email"] as const) {
           await reportDelivery(deps, {
             install: installRefOf(event),

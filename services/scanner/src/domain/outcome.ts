@@ -108,6 +108,34 @@ export function internalErrorOutcome(request: Request, reason: string, at: Date)
   };
 }
 
+/**
+ * The install was cancelled (docs/lifecycle.md) before the scanner gave its verdict: it ends here, at
+ * the stage it had reached, with nothing written to the tenant and so nothing rolled back.
+ */
+export function cancelledOutcome(
+  request: Request,
+  cancel: InstallEventOf<"InstallCancelRequested">,
+  stage: "Queued" | "SecurityScan",
+  at: Date,
+): ScanOutcome {
+  const by = cancel.requestedBy.userId;
+  return {
+    verdict: "NotScanned",
+    archiveSha256: undefined,
+    events: [
+      {
+        ...installFailed(request, at, {
+          stage,
+          error: "InstallCancelled",
+          message: `Cancelled by ${by} before anything was changed`,
+          details: { cancelledBy: by, cancelRequestedAt: cancel.occurredAt },
+        }),
+        rolledBack: false,
+      },
+    ],
+  };
+}
+
 function installFailed(
   request: Request,
   at: Date,

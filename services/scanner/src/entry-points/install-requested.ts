@@ -1,4 +1,5 @@
 import {
+  type CancellationReads,
   classifyFailure,
   DownloadError,
   describeError,
@@ -14,6 +15,7 @@ import type { ClamdClient } from "../clamav/clamd-client.ts";
 import type { ScannerConfig } from "../config.ts";
 import type { ScanVerdictDocument, ScanVerdicts } from "../data-access/scan-verdicts.ts";
 import {
+  cancelledOutcome,
   downloadFailedOutcome,
   internalErrorOutcome,
   type ScanOutcome,
@@ -29,6 +31,8 @@ export interface ScannerDeps {
   verdicts: ScanVerdicts;
   publisher: EventPublisher;
   clamd: ClamdClient | undefined;
+  /** Cancels the gateway accepted: asked before the download and before the verdict. */
+  cancellations: CancellationReads;
   now?: () => Date;
 }
 
@@ -104,7 +108,26 @@ export async function failUnreadableRequest(
   });
 }
 
+/**
+ * The scan outcome, unless the install was cancelled: before the download (nothing is fetched) or
+ * while it was scanned (a PASS or WARN is not passed on: the installer would only be told to stop).
+ * A FAIL stands — the install ends either way, and the findings are worth knowing.
+ */
 async function decide(
+  request: Request,
+  deps: ScannerDeps,
+  now: () => Date,
+  logger: Logger,
+): Promise<ScanOutcome> {
+  const early = await deps.cancellations.find(request.installId);
+  if (early) return cancelledOutcome(request, early, "Queued", now());
+  const outcome = await scan(request, deps, now, logger);
+  if (outcome.verdict !== "PASS" && outcome.verdict !== "WARN") return outcome;
+  const late = await deps.cancellations.find(request.installId);
+  return late ? cancelledOutcome(request, late, "SecurityScan", now()) : outcome;
+}
+
+async function scan(
   request: Request,
   deps: ScannerDeps,
   now: () => Date,

@@ -7,6 +7,7 @@ import { docsRoutes } from "./docs-routes.ts";
 import { toErrorResponse, validationHook } from "./errors.ts";
 import { importRoutes } from "./import-routes.ts";
 import { installRoutes } from "./install-routes.ts";
+import { lifecycleRoutes } from "./lifecycle-routes.ts";
 import { notificationRoutes } from "./notification-routes.ts";
 import { requestMetrics } from "./request-metrics.ts";
 
@@ -61,6 +62,7 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
 
   app.use("/api/*", authenticate(deps.verifyToken));
   app.route("/", installRoutes(deps));
+  app.route("/", lifecycleRoutes(deps));
   app.route("/", catalogRoutes(deps));
   app.route("/", importRoutes(deps));
   app.route("/", notificationRoutes(deps));
@@ -76,7 +78,7 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<GatewayEnv> {
       title: "InstallHub API",
       version: "1.0.0",
       description:
-        "Marketplace installs, their status, the catalog, imports and notifications. See docs/api.md. Subscribers to the install events: the [event catalog](/docs/events).",
+        "Marketplace installs, their status, the packages installed in a tenant (upgrade, uninstall, cancel, history), the catalog, imports and notifications. See docs/api.md and docs/lifecycle.md. Subscribers to the install events: the [event catalog](/docs/events).",
     },
     servers: [{ url: deps.config.PUBLIC_BASE_URL }],
   });

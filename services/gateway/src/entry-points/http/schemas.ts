@@ -6,7 +6,9 @@ import {
   ConflictStrategy,
   errorStatus,
   InstallStage,
+  LifecycleOperation,
   TrustLevel,
+  UpgradeType,
 } from "@installhub/shared";
 import { cursorPattern } from "../../domain/cursor.ts";
 
@@ -71,6 +73,14 @@ export const InstallRequestBody = z
       .boolean()
       .optional()
       .openapi({ description: "Required (true) for Community packages" }),
+    upgradeType: UpgradeType.optional().openapi({
+      description:
+        "When the tenant has the package at another version (docs/lifecycle.md): what happens to artifacts the new version no longer has. Mixed (default): remove those nobody changed, keep (and report) the ones the tenant changed; DeprecateOnly: keep all; Delete: remove all",
+    }),
+    allowDowngrade: z.boolean().optional().openapi({
+      description:
+        "Installing a lower version than the installed one is refused (409 DowngradeNotAllowed) unless true",
+    }),
   })
   .openapi("InstallRequest");
 
@@ -101,6 +111,15 @@ export const InstallStatus = z
       completedAt: z.string(),
       dryRun: z.literal(true).optional(),
       plan: z.array(PlannedArtifact).optional(),
+    }),
+    z.object({
+      status: z.literal("Success"),
+      importId: z.string(),
+      artifactsRemoved: z.number().int().openapi({ description: "An uninstall's: artifacts removed" }),
+      kept: z.array(z.string()).openapi({
+        description: "An uninstall's: tenant keys of artifacts the tenant changed, left in place",
+      }),
+      completedAt: z.string(),
     }),
     z.object({
       status: z.literal("Failed"),
@@ -177,6 +196,10 @@ export const ImportRecord = z
     conflictsResolved: z.number().int(),
     rolledBack: z.boolean(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    operation: LifecycleOperation.optional().openapi({
+      description: "What the import was, given what the tenant had installed (docs/lifecycle.md)",
+    }),
+    fromVersion: z.string().optional().openapi({ description: "The version installed before" }),
     artifacts: z.array(
       z.object({
         key: z.string(),
@@ -209,7 +232,13 @@ export const Notification = z
     id: z.string(),
     tenantId: z.string(),
     installId: z.string(),
-    kind: z.enum(["InstallSucceeded", "InstallFailed", "DryRunCompleted"]),
+    kind: z.enum([
+      "InstallSucceeded",
+      "InstallFailed",
+      "DryRunCompleted",
+      "UninstallSucceeded",
+      "UninstallFailed",
+    ]),
     title: z.string(),
     body: z.string(),
     link: z.string(),
@@ -235,7 +264,7 @@ const errorDescriptions = {
   401: "No, malformed, expired or badly signed token",
   403: "A permission is missing, or the tenant is not in the token",
   404: "Not found (or not yours)",
-  409: "A request with this Idempotency-Key is still being processed",
+  409: "A request with this Idempotency-Key is still being processed (IdempotencyKeyInFlight), or the state does not allow it: DowngradeNotAllowed, InstallAlreadyFinished, UninstallInProgress",
   413: "Body larger than the limit",
   415: "Body is not JSON",
   422: "Idempotency-Key reused with a different body",

@@ -1,0 +1,87 @@
+import {
+  cancellationIndexes,
+  cancellationsOf,
+  cancelRequestOf,
+  type InstallEventOf,
+  isDuplicateKeyError,
+} from "@installhub/shared";
+import type { Db } from "mongodb";
+
+type CancelRequested = InstallEventOf<"InstallCancelRequested">;
+
+export { cancellationIndexes };
+
+/**
+ * The accepted cancels (`install_cancellations`, packages/shared/src/read-models/cancellations.ts):
+ * one per operation, written before the 202 — the record the scanner and the installer ask at their
+ * safe points, and the outbox the cancel relay publishes `InstallCancelRequested` from.
+ */
+export function cancellationOutbox(db: Db) {
+  const collection = cancellationsOf(db);
+  return {
+    /**
+     * Records the cancel; once this resolves, the operation stops at its next safe point (unless it
+     * finishes first). A second cancel of the same operation changes nothing and returns the first.
+     */
+    async accept(event: CancelRequested): Promise<CancelRequested> {
+      try {
+        await collection.insertOne({
+          _id: event.installId,
+          tenantId: event.tenantId,
+          requestedAt: event.occurredAt,
+          requestJson: JSON.stringify(event),
+          published: false,
+        });
+        return event;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        const first = await collection.findOne({ _id: event.installId });
+        if (!first) throw error;
+        return cancelRequestOf(first);
+      }
+    },
+    /**
+     * Removes a cancel that was never accepted (its insert landed after the caller was told 503): only
+     * this request's own record, and only while unpublished. True when it was removed.
+     */
+    async withdraw(event: CancelRequested): Promise<boolean> {
+      const { deletedCount } = await collection.deleteOne({
+        _id: event.installId,
+        requestedAt: event.occurredAt,
+        published: false,
+      });
+      return deletedCount === 1;
+    },
+    async find(installId: string): Promise<CancelRequested | undefined> {
+      const document = await collection.findOne({ _id: installId });
+      return document ? cancelRequestOf(document) : undefined;
+    },
+    async markPublished(installIds: readonly string[]): Promise<void> {
+      if (installIds.length === 0) return;
+      await collection.updateMany(
+        { _id: { $in: [...installIds] }, published: false },
+        { $set: { published: true } },
+      );
+    },
+    async pending(before: Date, limit: number): Promise<CancelRequested[]> {
+      const documents = await collection
+        .find({ published: false, requestedAt: { $lt: before.toISOString() } })
+        .sort({ requestedAt: 1 })
+        .limit(limit)
+        .toArray();
+      return documents.map(cancelRequestOf);
+    },
+    /**
+     * Forgets published cancels requested before `before`. The workers read a cancel until its
+     * operation ends; kept for long (30 days by default), as an operation may wait for a dependency.
+     */
+    async prune(before: Date): Promise<number> {
+      const { deletedCount } = await collection.deleteMany({
+        published: true,
+        requestedAt: { $lt: before.toISOString() },
+      });
+      return deletedCount;
+    },
+  };
+}
+export type CancellationOutbox = ReturnType<typeof cancellationOutbox>;

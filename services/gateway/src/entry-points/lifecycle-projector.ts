@@ -1,0 +1,48 @@
+import {
+  consumerGroupId,
+  consumerRetryOf,
+  deadLetterLedger,
+  type EventHandlers,
+  type InstallEvent,
+  installEventTypes,
+  type Platform,
+  type RunningConsumer,
+  runConsumer,
+} from "@installhub/shared";
+import type { GatewayConfig } from "../config.ts";
+import type { LifecycleProjectionStore } from "../data-access/lifecycle-projection.ts";
+import { isLifecycleEvent } from "../domain/package-history.ts";
+
+/**
+ * The lifecycle projector (consumer group `<topic>.gateway-lifecycle`): the installed packages and their
+ * history, from the operations' requests, starts and outcomes (docs/lifecycle.md). A group of its own,
+ * apart from the status projector, because the installed packages fold a tenant's events in partition
+ * order and skip what they applied already by position, which only a per-event handler is told.
+ */
+export function startLifecycleProjector(options: {
+  platform: Platform;
+  config: GatewayConfig;
+  store: LifecycleProjectionStore;
+  groupId?: string;
+}): Promise<RunningConsumer> {
+  const handlers = Object.fromEntries(
+    installEventTypes
+      .filter((type) => isLifecycleEvent({ type } as InstallEvent))
+      .map((type) => [
+        type,
+        (event: InstallEvent, context: { partition: number; offset: string }) =>
+          options.store.apply(event, { partition: context.partition, offset: context.offset }),
+      ]),
+  ) as EventHandlers;
+  return runConsumer({
+    kafka: options.platform.kafka,
+    codec: options.platform.codec,
+    topic: options.config.INSTALL_EVENTS_TOPIC,
+    dlqTopic: options.config.DLQ_TOPIC,
+    groupId: options.groupId ?? consumerGroupId(options.config, "gateway-lifecycle"),
+    handlers,
+    deadLetters: deadLetterLedger(options.platform.mongo.db),
+    retry: consumerRetryOf(options.config),
+    logger: options.platform.logger.child({ component: "lifecycle-projector" }),
+  });
+}
