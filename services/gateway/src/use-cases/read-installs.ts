@@ -58,14 +58,15 @@ export async function installsOfTenant(
   },
 ): Promise<InstallState[]> {
   requireTenant(caller, query.tenantId);
-  const [projected, latest] = await Promise.all([
-    deps.statuses.listForTenant(query),
-    deps.outbox.latestOf(query.tenantId, query),
-  ]);
-  // An outbox entry stands for its install only until the projector has it, in whatever status.
+  // An outbox entry stands for its install until the projector has it, in whatever status. Which ones
+  // the projection has is read before the page: an install projected in between is then in the page
+  // and in the outbox's share, and the page's copy wins — never in neither.
+  const latest = await deps.outbox.latestOf(query.tenantId, query);
   const known = await deps.statuses.projected(latest.map((event) => event.installId));
+  const projected = await deps.statuses.listForTenant(query);
+  const inPage = new Set(projected.map((state) => state.installId));
   const accepted = latest
-    .filter((event) => !known.has(event.installId))
+    .filter((event) => !known.has(event.installId) && !inPage.has(event.installId))
     .map((event) => reduceInstallStatus(undefined, event))
     .filter((state) => query.status === undefined || state.status === query.status);
   return [...projected, ...accepted].sort(newestFirst).slice(0, query.limit);
