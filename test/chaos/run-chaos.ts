@@ -2,13 +2,14 @@
 // broken on purpose while a few hundred installs over tens of tenants are in flight; then the
 // invariants of DESIGN.md §8, printed as a table. Exits 1 when one does not hold. Budget: CHAOS_BUDGET_S
 // (default 720 s), after which it stops and fails.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
 import {
   auditLogOf,
   connectMongo,
@@ -64,6 +65,9 @@ const infraEnv = {
 };
 const infra = (...args: string[]) =>
   execFileSync("bash", [join(repositoryRoot, "infra/infra.sh"), ...args], { env: infraEnv, stdio: "pipe" });
+/** `infra.sh` without blocking this process: the load and its latency clocks keep running meanwhile. */
+const infraInBackground = (...args: string[]) =>
+  promisify(execFile)("bash", [join(repositoryRoot, "infra/infra.sh"), ...args], { env: infraEnv });
 const pidOf = async (component: "kafka" | "mongodb") =>
   Number((await readFile(join(stateDir, component, "pid"), "utf8")).trim());
 
@@ -384,7 +388,7 @@ await during(
   "Kafka SIGKILLed and restarted",
   faultLength,
   async () => void process.kill(await pidOf("kafka"), "SIGKILL"),
-  async () => void infra("up"),
+  async () => void (await infraInBackground("up")),
 );
 await pause(faultLength / 2);
 await during(
@@ -398,7 +402,7 @@ await during(
   "the database SIGKILLed and restarted",
   faultLength / 2,
   async () => void process.kill(await pidOf("mongodb"), "SIGKILL"),
-  async () => void infra("up"),
+  async () => void (await infraInBackground("up")),
 );
 await pause(faultLength / 2);
 await during(
