@@ -20,7 +20,7 @@ import { profileOneInstall } from "./profile.ts";
 import { markdownTable, writeJson } from "./report.ts";
 
 const usage = `usage: npm run bench [--quick] [--json <file>] [--keep-logs]
-  every figure beside a floor measured in the same run (about 10 minutes on an idle 2-core machine);
+  every figure beside a floor measured in the same run (about 4 minutes on an idle 2-core machine);
   --quick: a reduced set in under a minute (CI); --json: also one record per figure
        npm run bench -- --profile
   CPU profile of the four services over installs one at a time: where one install's time goes`;

@@ -143,7 +143,14 @@ export async function startPipeline(
     name: "mail",
     script: "scripts/mail-sink.ts",
     runDir,
-    env: { ...env, DEV_SMTP_PORT: String(smtpPort), DEV_MAIL_WEB_PORT: String(mailWebPort) },
+    env: {
+      ...env,
+      DEV_SMTP_PORT: String(smtpPort),
+      DEV_MAIL_WEB_PORT: String(mailWebPort),
+      // The same settings' names before this round, for a BENCH_CHECKOUT of that time.
+      MAIL_SINK_SMTP_PORT: String(smtpPort),
+      MAIL_SINK_WEB_PORT: String(mailWebPort),
+    },
   });
   const started = Object.fromEntries(
     services.map((service, i) => {

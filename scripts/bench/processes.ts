@@ -54,7 +54,14 @@ function track(name: string, child: ChildProcess, logFile: string): Child {
 }
 
 /**
- * Starts `node <script>` from the repository root, stdout and stderr appended to `<runDir>/<name>.log`.
+ * Where the pipeline's processes come from: this checkout, or `BENCH_CHECKOUT` — another checkout
+ * (say a worktree at an older commit, with its dependencies installed) whose services the same bench
+ * measures, for before/after figures and profiles.
+ */
+export const pipelineCheckout = process.env.BENCH_CHECKOUT || repositoryRoot;
+
+/**
+ * Starts `node <script>` from the pipeline's checkout, stdout and stderr appended to `<runDir>/<name>.log`.
  *
  * @example
  * const scanner = spawnNode({ name: "scanner", script: "services/scanner/src/main.ts", env, runDir });
@@ -69,7 +76,7 @@ export function spawnNode(options: {
   const logFile = join(options.runDir, `${options.name}.log`);
   const fd = openSync(logFile, "a");
   const child = spawn(process.execPath, [...(options.nodeOptions ?? []), options.script], {
-    cwd: repositoryRoot,
+    cwd: pipelineCheckout,
     env: options.env,
     stdio: ["ignore", fd, fd],
   });

@@ -3,10 +3,10 @@
 // stops are cut to that window and summarised by self time, per function and per module.
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { repositoryRoot } from "@installhub/shared";
 import type { BenchRun } from "./context.ts";
 import { groupsWithPrefix, waitUntilQuiet } from "./kafka.ts";
 import { type Service, startPipeline } from "./pipeline.ts";
+import { pipelineCheckout } from "./processes.ts";
 import { percentile } from "./report.ts";
 import { runSequential, tenantsOf } from "./runner.ts";
 
@@ -35,7 +35,7 @@ export function locationOf(url: string, functionName: string): { module: string;
   const path = url.replace(/^file:\/\//, "");
   const inModules = /.*node_modules\/((?:@[^/]+\/)?[^/]+)(\/.*)$/.exec(path);
   if (inModules) return { module: inModules[1]!, file: `${inModules[1]}${inModules[2]}` };
-  const file = relative(repositoryRoot, path);
+  const file = relative(pipelineCheckout, path);
   return { module: file, file };
 }
 
