@@ -13,8 +13,8 @@ import { installRequestStore } from "./data-access/install-requests.ts";
 import { installedPackageStore } from "./data-access/installed-packages.ts";
 import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
 import { waitingUninstallStore } from "./data-access/waiting-uninstalls.ts";
-import type { InstallerDeps } from "./entry-points/deps.ts";
 import { installerHandlers } from "./entry-points/handlers.ts";
+import type { InstallerDeps } from "./entry-points/installer-deps.ts";
 
 /**
  * Starts the installer: its consumer group (`<topic>.installer`) on the install events, and its ops

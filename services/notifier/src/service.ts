@@ -1,10 +1,10 @@
 import { type Logger, notificationIndexes, type RunningWorker, startWorker } from "@installhub/shared";
 import type { NotifierConfig } from "./config.ts";
 import { emailOutboxIndexes } from "./data-access/email-outbox.ts";
-import type { DeliveryDeps } from "./delivery/deps.ts";
-import { createSmtpSender } from "./delivery/smtp-sender.ts";
 import { installEventHandlers } from "./entry-points/install-events.ts";
 import { type OutboxSweeper, startOutboxSweeper } from "./entry-points/outbox-sweeper.ts";
+import type { DeliveryDeps } from "./use-cases/delivery-deps.ts";
+import { createSmtpSender } from "./use-cases/smtp-sender.ts";
 
 export interface RunningNotifier extends RunningWorker {
   sweeper: OutboxSweeper;

@@ -1,8 +1,8 @@
 import type { EventHandlers, FailureHooks, InstallEventOf } from "@installhub/shared";
 import { installEnded, uninstallInOrder } from "../use-cases/operations-in-order.ts";
 import { failUninstall } from "../use-cases/uninstall-package.ts";
-import type { InstallerDeps } from "./deps.ts";
 import { failImport, importPackage } from "./import-package.ts";
+import type { InstallerDeps } from "./installer-deps.ts";
 import { recordEarlierFailure } from "./record-earlier-failure.ts";
 import { failUnreadableVerdict } from "./unreadable-verdict.ts";
 

@@ -30,7 +30,7 @@ import { cancelledFailure } from "../domain/lifecycle-journal.ts";
 import type { PlanStep } from "../domain/plan.ts";
 import { auditEntriesOf, importRecordOf } from "../domain/projections.ts";
 import { planInstall } from "../use-cases/plan-install.ts";
-import type { InstallerDeps } from "./deps.ts";
+import type { InstallerDeps } from "./installer-deps.ts";
 
 type VerifiedArchive = { contents: PackageContents } | { failure: ImportFailure };
 /** Where the artifacts' text comes from (an uninstall writes none), or why it cannot be had. */

@@ -1,6 +1,6 @@
 import type { InstallEventOf, Logger } from "@installhub/shared";
 import { earlierFailureOf } from "../domain/projections.ts";
-import type { InstallerDeps } from "./deps.ts";
+import type { InstallerDeps } from "./installer-deps.ts";
 
 /**
  * An install that failed before the import (scan, download) still gets an import record and an audit

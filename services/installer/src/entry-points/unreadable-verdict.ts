@@ -1,5 +1,5 @@
 import type { Logger, UndecodableRecord } from "@installhub/shared";
-import type { InstallerDeps } from "./deps.ts";
+import type { InstallerDeps } from "./installer-deps.ts";
 
 /**
  * A verdict that cannot be decoded would leave its install waiting for an import that never starts:

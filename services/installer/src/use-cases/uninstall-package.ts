@@ -9,13 +9,13 @@ import { isInstalled } from "../domain/installed-package.ts";
 import { type ImportFailure, type ImportJournal, unfinished, withFailure } from "../domain/journal.ts";
 import { cancelledFailure, newUninstallJournal, notInstalledFailure } from "../domain/lifecycle-journal.ts";
 import { planUninstall } from "../domain/uninstall-plan.ts";
-import type { InstallerDeps } from "../entry-points/deps.ts";
 import {
   type ArtifactSource,
   applyEachArtifact,
   finishImport,
   recordWhatWasApplied,
 } from "../entry-points/import-package.ts";
+import type { InstallerDeps } from "../entry-points/installer-deps.ts";
 
 type UninstallRequest = InstallEventOf<"UninstallRequested">;
 

@@ -1,9 +1,9 @@
 import { describeError, type EventHandlers, type FailureHooks } from "@installhub/shared";
-import { recordInstallRequest } from "../data-access/install-requests.ts";
-import { installRefOf, reportDelivery } from "../delivery/delivery-events.ts";
-import type { DeliveryDeps } from "../delivery/deps.ts";
-import { notifyOutcome } from "../delivery/notify-outcome.ts";
+import { recordInstallRequest } from "../data-access/requester-records.ts";
 import { outcomeTypes, requestOf } from "../domain/outcome-message.ts";
+import type { DeliveryDeps } from "../use-cases/delivery-deps.ts";
+import { notifyOutcome } from "../use-cases/notify-outcome.ts";
+import { installRefOf, reportDelivery } from "../use-cases/report-deliveries.ts";
 
 /**
  * The notifier's Kafka handlers: remember who asked for each install or uninstall, and tell them how it

@@ -1,7 +1,7 @@
 import { findRetryableMailIds } from "../data-access/email-outbox.ts";
-import { reportDeliveries } from "../delivery/delivery-events.ts";
-import type { DeliveryDeps } from "../delivery/deps.ts";
-import { deliverOutboxMail } from "../delivery/email.ts";
+import type { DeliveryDeps } from "../use-cases/delivery-deps.ts";
+import { deliverOutboxMail } from "../use-cases/email-delivery.ts";
+import { reportDeliveries } from "../use-cases/report-deliveries.ts";
 
 export interface OutboxSweeper {
   /** Runs one sweep now (tests and the timer both use it). */

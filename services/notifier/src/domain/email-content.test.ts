@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { outcomeMessageId, renderEmail } from "./email.ts";
+import { outcomeMessageId, renderEmail } from "./email-content.ts";
 import type { OutcomeMessage } from "./outcome-message.ts";
 
 const baseUrl = "https://installhub.example.com";

@@ -3,8 +3,8 @@ import {
   deliveryEventId,
   publishedDeliveryEvents,
   recordDeliveryEventsPublished,
-} from "../data-access/delivery-events.ts";
-import type { DeliveryDeps } from "./deps.ts";
+} from "../data-access/published-deliveries.ts";
+import type { DeliveryDeps } from "./delivery-deps.ts";
 
 export interface InstallRef {
   installId: string;

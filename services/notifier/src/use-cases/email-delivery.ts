@@ -8,10 +8,10 @@ import {
   type OutboxMail,
 } from "../data-access/email-outbox.ts";
 import { delayAfterFailedRound, sendingLeaseMs } from "../domain/delivery-policy.ts";
-import { outcomeMessageId, renderEmail } from "../domain/email.ts";
+import { outcomeMessageId, renderEmail } from "../domain/email-content.ts";
 import type { InstallOutcome, InstallRequest, OutcomeMessage } from "../domain/outcome-message.ts";
-import { type DeliveryReport, installRefOf } from "./delivery-events.ts";
-import type { DeliveryDeps } from "./deps.ts";
+import type { DeliveryDeps } from "./delivery-deps.ts";
+import { type DeliveryReport, installRefOf } from "./report-deliveries.ts";
 
 export const outboxIdOf = (outcome: InstallOutcome) => `${outcome.installId}:${outcome.type}`;
 

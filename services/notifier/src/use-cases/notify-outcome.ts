@@ -1,15 +1,15 @@
 import { type Logger, PermanentError } from "@installhub/shared";
 import { insertNotificationOnce } from "../data-access/in-app-notifications.ts";
-import { findInstallRequest } from "../data-access/install-requests.ts";
+import { findInstallRequest } from "../data-access/requester-records.ts";
 import {
   composeOutcomeMessage,
   type InstallOutcome,
   type InstallRequest,
   type OutcomeMessage,
 } from "../domain/outcome-message.ts";
-import { type DeliveryReport, installRefOf, reportDeliveries } from "./delivery-events.ts";
-import type { DeliveryDeps } from "./deps.ts";
-import { notifyByEmail } from "./email.ts";
+import type { DeliveryDeps } from "./delivery-deps.ts";
+import { notifyByEmail } from "./email-delivery.ts";
+import { type DeliveryReport, installRefOf, reportDeliveries } from "./report-deliveries.ts";
 
 /** One in-app notification per operation's outcome (an installId is one install or one uninstall). */
 export const notificationIdOf = (outcome: InstallOutcome) =>
