@@ -1,6 +1,6 @@
 // `pnpm test:chaos`: the four services as separate processes on a Kafka and a FerretDB of their own,
 // broken on purpose while a few hundred installs over tens of tenants are in flight; then the
-// invariants of DESIGN.md §8, printed as a table. Exits 1 when one does not hold. Budget: CHAOS_BUDGET_S
+// invariants of docs/design.md §8, printed as a table. Exits 1 when one does not hold. Budget: CHAOS_BUDGET_S
 // (default 720 s), after which it stops and fails.
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";

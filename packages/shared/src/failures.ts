@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * What a failure means for the work that met it (DESIGN.md §8, "Failure classes"):
+ * What a failure means for the work that met it (docs/design.md §8, "Failure classes"):
  * - `transient`: a dependency is unreachable or slow (store, broker, registry, network, a timeout).
  *   Waiting can fix it, so the work waits and tries again for as long as it takes; it is never
  *   dead-lettered and never fails an install.

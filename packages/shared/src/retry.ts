@@ -54,7 +54,7 @@ export function retry<T>(work: (attempt: number) => Promise<T>, options: RetryOp
 
 /**
  * Retries transient failures forever (capped backoff) and deterministic ones `deterministicAttempts`
- * times in all (a `PermanentError` not at all): what a consumer does with a handler (DESIGN.md §8).
+ * times in all (a `PermanentError` not at all): what a consumer does with a handler (docs/design.md §8).
  */
 export function retryTransientForever<T>(
   work: (attempt: number) => Promise<T>,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installPath, startTestGateway, type TestGateway } from "./harness.ts";
 
 /**
- * The POST answer is the truth, fast (DESIGN.md §8): whatever Kafka or the database do, the caller
+ * The POST answer is the truth, fast (docs/design.md §8): whatever Kafka or the database do, the caller
  * hears within ACCEPT_TIMEOUT_MS, a 202 means the install happens (exactly once), and any other
  * answer means it does not.
  */

@@ -14,7 +14,7 @@ import { installedPackageStore } from "./data-access/installed-packages.ts";
 import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
 import { waitingUninstallStore } from "./data-access/waiting-uninstalls.ts";
 import { installerHandlers } from "./entry-points/handlers.ts";
-import type { InstallerDeps } from "./entry-points/installer-deps.ts";
+import type { InstallerDeps } from "./use-cases/installer-deps.ts";
 
 /**
  * Starts the installer: its consumer group (`<topic>.installer`) on the install events, and its ops

@@ -7,7 +7,7 @@ import { type Harness, installOf, startHarness } from "./harness.ts";
 
 /**
  * A store failure is either waited out (the store is away) or ends the install (the store refuses the
- * document): never a message in the DLQ with the install left InProgress (DESIGN.md §8).
+ * document): never a message in the DLQ with the install left InProgress (docs/design.md §8).
  */
 let harness: Harness;
 let installer: RunningWorker;

@@ -4,7 +4,7 @@ import type { ScannerConfig } from "./config.ts";
 import { scanVerdictIndexes, scanVerdictsOf } from "./data-access/scan-verdicts.ts";
 import { defaultContentRules } from "./domain/content-rules.ts";
 import type { ScanPolicy } from "./domain/scan.ts";
-import { failScan, failUnreadableRequest, onInstallRequested } from "./entry-points/install-requested.ts";
+import { scannerHandlers } from "./entry-points/handlers.ts";
 
 /** The scan policy a configuration asks for: archive limits, content rules, allowed hosts, signatures. */
 export function scanPolicyOf(config: ScannerConfig): ScanPolicy {
@@ -47,15 +47,7 @@ export function startScanner(config: ScannerConfig, logger?: Logger): Promise<Ru
         clamd,
         cancellations: cancellationReads(platform.mongo.db),
       };
-      return {
-        handlers: { InstallRequested: onInstallRequested(deps) },
-        hooks: {
-          onDeterministicFailure: async (event, error, context) => {
-            if (event.type === "InstallRequested") await failScan(deps, event, error, context.logger);
-          },
-          onUndecodable: (record, logger) => failUnreadableRequest(deps, record, logger),
-        },
-      };
+      return scannerHandlers(deps);
     },
   });
 }

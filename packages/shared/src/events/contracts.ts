@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The install lifecycle events (DESIGN.md §3). Each zod schema is the single definition of its event:
+ * The install lifecycle events (docs/design.md §3). Each zod schema is the single definition of its event:
  * the TS type is inferred from it, its JSON Schema is registered in the Schema Registry, and the
  * AsyncAPI document is generated from it.
  */
@@ -34,7 +34,7 @@ export const ArtifactAction = z.enum(artifactActions);
 export type ArtifactAction = z.infer<typeof ArtifactAction>;
 
 /**
- * Stages an install passes through, in order (DESIGN.md §4); an uninstall goes from `Queued` to
+ * Stages an install passes through, in order (docs/design.md §4); an uninstall goes from `Queued` to
  * `Uninstalling`.
  */
 export const installStages = ["Queued", "Downloading", "SecurityScan", "Installing", "Uninstalling"] as const;

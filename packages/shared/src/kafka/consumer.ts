@@ -43,7 +43,7 @@ export interface UndecodableRecord {
 }
 
 /**
- * What a consumer does when an install cannot go on (DESIGN.md §8). Each service that owns a step
+ * What a consumer does when an install cannot go on (docs/design.md §8). Each service that owns a step
  * ends the install it cannot advance with its terminal event; when a hook is absent or fails for
  * good, the message goes to the DLQ so that nothing is lost.
  */

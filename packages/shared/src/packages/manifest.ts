@@ -18,7 +18,7 @@ export const ManifestArtifact = z.strictObject({
 });
 export type ManifestArtifact = z.infer<typeof ManifestArtifact>;
 
-/** `manifest.json` at the root of every package archive (DESIGN.md §6). */
+/** `manifest.json` at the root of every package archive (docs/design.md §6). */
 export const PackageManifest = z.strictObject({
   id: z.string().min(1),
   name: z.string().min(1),

@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import { z } from "zod";
 
 /**
- * The claims InstallHub reads from an access token (DESIGN.md §5). `email` is where the outcome mail
+ * The claims InstallHub reads from an access token (docs/design.md §5). `email` is where the outcome mail
  * goes, so it must be exactly one plain address (see `isSingleEmailAddress`): an identity provider that
  * lets users edit their address must not let them add a second recipient.
  */

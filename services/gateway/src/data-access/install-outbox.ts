@@ -14,7 +14,7 @@ export type OperationRequest = Requested | InstallEventOf<"UninstallRequested">;
 const OperationRequest = z.discriminatedUnion("type", [InstallRequested, UninstallRequested]);
 
 /**
- * One accepted operation: the gateway's transactional outbox (DESIGN.md §8). Accepting an install
+ * One accepted operation: the gateway's transactional outbox (docs/design.md §8). Accepting an install
  * (or an uninstall, docs/lifecycle.md) is this one insert; the `InstallRequested` (or
  * `UninstallRequested`) it holds is then published, at once or by the relay. Both kinds share the one
  * outbox and relay, so a tenant's operations reach the topic in the order they were accepted. The

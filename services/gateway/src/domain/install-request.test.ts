@@ -187,7 +187,7 @@ describe("installRequested", () => {
     now,
   };
 
-  it("carries the request, the version's archive, the publisher and the caller (DESIGN.md §3)", () => {
+  it("carries the request, the version's archive, the publisher and the caller (docs/design.md §3)", () => {
     expect(installRequested(input)).toEqual({
       type: "InstallRequested",
       installId: "mkt-install-1",

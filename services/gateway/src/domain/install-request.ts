@@ -70,7 +70,7 @@ export function requireTrustAcknowledgement(caller: Caller, pkg: PackageDocument
   }
 }
 
-/** The `InstallRequested` event for an accepted request (DESIGN.md §3), ids assigned by the caller. */
+/** The `InstallRequested` event for an accepted request (docs/design.md §3), ids assigned by the caller. */
 export function installRequested(input: {
   installId: string;
   importId: string;

@@ -104,7 +104,7 @@ function mergeProgress(a: InstallState["progress"], b: InstallState["progress"])
 }
 
 /**
- * The status projection's reducer (DESIGN.md §4): pure and monotonic. Every field only moves forward
+ * The status projection's reducer (docs/design.md §4): pure and monotonic. Every field only moves forward
  * (stage by rank, progress by count, requestedAt towards the request's time), the first terminal outcome is final, and
  * applying an event twice changes nothing, so any order or repetition of one install's events that
  * contains the same events ends in the same state. An uninstall (docs/lifecycle.md) is folded the same

@@ -32,7 +32,7 @@ export interface OutboxRelaySettings {
 }
 
 /**
- * The gateway's side of the transactional outbox (DESIGN.md §8): accepted installs are recorded in
+ * The gateway's side of the transactional outbox (docs/design.md §8): accepted installs are recorded in
  * `install_outbox` first; this publishes their `InstallRequested`, batching whatever concurrent
  * requests queued meanwhile into one acks=all send, and marks them published in one update. While
  * Kafka is away it retries with capped backoff; a sweep also picks up entries whose gateway died

@@ -14,7 +14,7 @@ export interface ReadInstallsDeps {
 /**
  * Where an install stands, for a caller who may see its tenant. An install accepted a moment ago, or
  * while Kafka is away, is not projected yet: its outbox entry says `Queued` meanwhile, so a status
- * read right after the 202 never answers 404 (DESIGN.md §4).
+ * read right after the 202 never answers 404 (docs/design.md §4).
  *
  * @throws AppError InstallNotFound — unknown, or in a tenant not in the caller's token (never reveal it exists)
  */

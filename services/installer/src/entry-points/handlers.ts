@@ -1,10 +1,10 @@
 import type { EventHandlers, FailureHooks, InstallEventOf } from "@installhub/shared";
+import { failImport, importPackage } from "../use-cases/import-package.ts";
+import type { InstallerDeps } from "../use-cases/installer-deps.ts";
 import { installEnded, uninstallInOrder } from "../use-cases/operations-in-order.ts";
+import { recordEarlierFailure } from "../use-cases/record-earlier-failure.ts";
 import { failUninstall } from "../use-cases/uninstall-package.ts";
-import { failImport, importPackage } from "./import-package.ts";
-import type { InstallerDeps } from "./installer-deps.ts";
-import { recordEarlierFailure } from "./record-earlier-failure.ts";
-import { failUnreadableVerdict } from "./unreadable-verdict.ts";
+import { failUnreadableVerdict } from "../use-cases/unreadable-verdict.ts";
 
 /**
  * The installer's Kafka handlers. A tenant's events share a partition, so its request is stored

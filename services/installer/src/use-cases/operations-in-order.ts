@@ -1,5 +1,5 @@
 import { classifyFailure, type HandlerContext, type InstallEventOf } from "@installhub/shared";
-import type { InstallerDeps } from "../entry-points/installer-deps.ts";
+import type { InstallerDeps } from "./installer-deps.ts";
 import { failUninstall, uninstallPackage } from "./uninstall-package.ts";
 
 type UninstallRequest = InstallEventOf<"UninstallRequested">;

@@ -5,7 +5,7 @@ import { conflictFailure, type ImportJournal, type InstallRequest, newJournal } 
 import { downgradeFailure } from "../domain/lifecycle-journal.ts";
 import { planImport } from "../domain/plan.ts";
 import { planUpgrade } from "../domain/upgrade-plan.ts";
-import type { InstallerDeps } from "../entry-points/installer-deps.ts";
+import type { InstallerDeps } from "./installer-deps.ts";
 
 /**
  * The journal of an install whose archive verified: what the tenant has installed decides what the

@@ -1,21 +1,17 @@
-import {
-  classifyFailure,
-  describeError,
-  type HandlerContext,
-  type InstallEventOf,
-  type Logger,
-} from "@installhub/shared";
+import type { HandlerContext, InstallEventOf, Logger } from "@installhub/shared";
 import { isInstalled } from "../domain/installed-package.ts";
-import { type ImportFailure, type ImportJournal, unfinished, withFailure } from "../domain/journal.ts";
+import { type ImportJournal, unfinished } from "../domain/journal.ts";
 import { cancelledFailure, newUninstallJournal, notInstalledFailure } from "../domain/lifecycle-journal.ts";
 import { planUninstall } from "../domain/uninstall-plan.ts";
+import type { InstallerDeps } from "./installer-deps.ts";
 import {
   type ArtifactSource,
   applyEachArtifact,
+  endWithFailure,
   finishImport,
+  internalFailure,
   recordWhatWasApplied,
-} from "../entry-points/import-package.ts";
-import type { InstallerDeps } from "../entry-points/installer-deps.ts";
+} from "./run-journal.ts";
 
 type UninstallRequest = InstallEventOf<"UninstallRequested">;
 
@@ -71,9 +67,8 @@ async function planOf(deps: InstallerDeps, request: UninstallRequest): Promise<I
 
 /**
  * Ends an uninstall that cannot be carried out (a store refusing a write, invalid data, a bug) the way
- * a failed import ends (`failImport`): failure in the journal, what was removed put back,
- * `UninstallFailed` `InternalError`. When even the journal cannot be written, the failure event is
- * published directly, saying nothing was rolled back.
+ * a failed import ends (`endWithFailure`): failure in the journal, what was removed put back,
+ * `UninstallFailed` `InternalError`.
  */
 export async function failUninstall(
   deps: InstallerDeps,
@@ -81,37 +76,16 @@ export async function failUninstall(
   error: unknown,
   logger: Logger,
 ): Promise<void> {
-  const failure: ImportFailure = {
-    error: "InternalError",
-    message: `The uninstall could not be carried out: ${describeError(error).slice(0, 500)}`,
-    details: { reason: describeError(error).slice(0, 2000) },
-    at: deps.now(),
+  const failure = internalFailure("uninstall", error, deps.now());
+  const journalOf = async () =>
+    (await deps.journals.find(request.importId)) ??
+    (await deps.journals.create(
+      newUninstallJournal(request, null, failure.at, null, { ...failure, rolledBack: false }),
+    ));
+  const { installId, tenantId, packageId, version, importId } = request;
+  const head = {
+    type: "UninstallFailed" as const,
+    ...{ installId, tenantId, packageId, version, importId, stage: "Uninstalling" as const },
   };
-  try {
-    let journal =
-      (await deps.journals.find(request.importId)) ??
-      (await deps.journals.create(
-        newUninstallJournal(request, null, failure.at, null, { ...failure, rolledBack: false }),
-      ));
-    journal = await recordWhatWasApplied(deps, journal);
-    journal = await deps.journals.transition(journal, (current) => withFailure(current, failure));
-    await finishImport(deps, journal, logger);
-  } catch (journalError) {
-    if (classifyFailure(journalError) === "transient") throw journalError;
-    logger.error({ err: journalError }, "the journal cannot record the failure; publishing it directly");
-    await deps.publisher.publish({
-      type: "UninstallFailed",
-      installId: request.installId,
-      tenantId: request.tenantId,
-      packageId: request.packageId,
-      version: request.version,
-      occurredAt: failure.at,
-      importId: request.importId,
-      stage: "Uninstalling",
-      error: failure.error,
-      message: failure.message,
-      rolledBack: false,
-      details: failure.details,
-    });
-  }
+  await endWithFailure(deps, failure, journalOf, head, logger);
 }

@@ -19,7 +19,7 @@ export class ClamdError extends Error {
 }
 
 /**
- * clamd did not answer: refused, reset or silent past the timeout. A transient failure (DESIGN.md §8):
+ * clamd did not answer: refused, reset or silent past the timeout. A transient failure (docs/design.md §8):
  * the scan waits for clamd like it waits for the database, rather than failing installs while clamd
  * restarts or reloads its signatures.
  */

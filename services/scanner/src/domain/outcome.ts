@@ -91,7 +91,7 @@ export function downloadFailedOutcome(
 
 /**
  * The scan could not be carried out at all — invalid data, a refused write, a bug — after its tries:
- * the install ends at the scanner with the stable code `InternalError` (DESIGN.md §8).
+ * the install ends at the scanner with the stable code `InternalError` (docs/design.md §8).
  */
 export function internalErrorOutcome(request: Request, reason: string, at: Date): ScanOutcome {
   return {

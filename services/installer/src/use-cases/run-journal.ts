@@ -1,22 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  classifyFailure,
-  DownloadError,
-  describeError,
-  type HandlerContext,
-  type InstallEventOf,
-  type Logger,
-  PermanentError,
-} from "@installhub/shared";
+import { classifyFailure, describeError, type InstallEventOf, type Logger } from "@installhub/shared";
 import { StoreConflictError } from "../data-access/tenant-artifacts.ts";
-import { type PackageContents, readApprovedPackage } from "../domain/archive.ts";
+import type { PackageContents } from "../domain/archive.ts";
 import {
   appliedButUnrecorded,
   conflictFailure,
   type ImportFailure,
   type ImportJournal,
-  type InstallRequest,
-  newJournal,
   stepsToUndo,
   unfinished,
   withApplied,
@@ -29,107 +19,72 @@ import { journalEvents } from "../domain/lifecycle-events.ts";
 import { cancelledFailure } from "../domain/lifecycle-journal.ts";
 import type { PlanStep } from "../domain/plan.ts";
 import { auditEntriesOf, importRecordOf } from "../domain/projections.ts";
-import { planInstall } from "../use-cases/plan-install.ts";
 import type { InstallerDeps } from "./installer-deps.ts";
 
-type VerifiedArchive = { contents: PackageContents } | { failure: ImportFailure };
+/*
+ * The machinery an import and an uninstall both run on: each is an import journal (domain/journal.ts)
+ * whose steps write, remove or keep artifacts. Apply each step → finish (roll back a failure, record
+ * the outcome) → bring the import record, the audit log and the topic up to the journal. Every step
+ * is recorded before it counts, so a crash or a redelivery resumes where the journal says.
+ */
+
 /** Where the artifacts' text comes from (an uninstall writes none), or why it cannot be had. */
 export type ArtifactSource =
   | { contents: Pick<PackageContents, "artifactContent"> }
   | { failure: ImportFailure };
 
+/** The failure event of an operation, less what its failure says (those fields come from it). */
+type FailureEventHead =
+  | Omit<InstallEventOf<"InstallFailed">, "occurredAt" | "error" | "message" | "rolledBack" | "details">
+  | Omit<InstallEventOf<"UninstallFailed">, "occurredAt" | "error" | "message" | "rolledBack" | "details">;
+
 /**
- * The import, for a PASS or WARN verdict: verify archive → plan → apply each artifact → record → emit.
- * Every step goes through the import journal, so running this again — after a crash, or for a
- * redelivered verdict — continues the same plan, or, once the import is finished, changes nothing.
+ * `InternalError`: an operation that could not be carried out (a store refusing a write, invalid
+ * data, a bug). The message carries the error's first 500 characters, `details.reason` its first 2000.
  */
-export async function importPackage(
-  deps: InstallerDeps,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
-  context: HandlerContext,
-): Promise<void> {
-  const request = await deps.requests.find(verdict.installId);
-  if (!request) throw new PermanentError(`no InstallRequested was recorded for ${verdict.installId}`);
-  let journal = await deps.journals.find(request.importId);
-  if (!journal) {
-    // Cancelled while it was queued or scanned: it ends here, before anything is downloaded or written.
-    const cancel = await deps.cancellations.find(request.installId);
-    if (cancel) {
-      const failure = cancelledFailure(cancel, deps.now(), { stage: "SecurityScan" });
-      journal = await deps.journals.create(
-        newJournal(request, verdict.archiveSha256, failure.at, null, failure),
-      );
-    }
-  }
-  if (!journal || (!journal.failure && unfinished(journal))) {
-    const resuming = journal !== null;
-    const archive = await verifiedArchive(deps, request, verdict);
-    journal ??= await deps.journals.create(await planOf(deps, request, verdict, archive));
-    // A run that stopped (a crash, a rebalance) may have written artifacts it did not record yet.
-    if (resuming) journal = await recordWhatWasApplied(deps, journal);
-    if (!journal.failure && !journal.dryRun) {
-      journal = await applyEachArtifact(deps, journal, archive);
-    }
-  }
-  await finishImport(deps, journal, context.logger);
+export function internalFailure(
+  operation: "import" | "uninstall",
+  error: unknown,
+  at: string,
+): ImportFailure {
+  const reason = describeError(error);
+  return {
+    error: "InternalError",
+    message: `The ${operation} could not be carried out: ${reason.slice(0, 500)}`,
+    details: { reason: reason.slice(0, 2000) },
+    at,
+  };
 }
 
 /**
- * Ends an import that cannot be carried out — the store refused a write, the data is invalid, a bug —
- * the way every failed import ends (DESIGN.md §8): the failure is recorded in the journal (one is
- * started if there was none), what was applied is rolled back, and `InstallFailed` with the stable
- * code `InternalError` reaches the caller, the status and the notification. When even the journal
- * cannot be written, the failure event is published directly, saying honestly that nothing was
- * rolled back.
+ * Ends an operation that cannot be carried out the way every failed operation ends (docs/design.md §8):
+ * the failure is recorded in its journal (`journalOf` finds or starts it), what was applied is rolled
+ * back, and its failure event reaches the caller, the status and the notification. When even the
+ * journal cannot be written, the failure event (`head` plus the failure) is published directly,
+ * saying honestly that nothing was rolled back.
+ *
+ * @throws what `journalOf` or the store throws when it is transient: the consumer waits it out and
+ *   calls again.
  */
-export async function failImport(
+export async function endWithFailure(
   deps: InstallerDeps,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
-  error: unknown,
+  failure: ImportFailure,
+  journalOf: () => Promise<ImportJournal>,
+  head: FailureEventHead,
   logger: Logger,
 ): Promise<void> {
-  const failure: ImportFailure = {
-    error: "InternalError",
-    message: `The import could not be carried out: ${describeError(error).slice(0, 500)}`,
-    details: { reason: describeError(error).slice(0, 2000) },
-    at: deps.now(),
-  };
-  const request = await deps.requests.find(verdict.installId).catch(deterministicAs(null));
   try {
-    if (!request) throw new PermanentError("no request on record to keep a journal for");
-    let journal =
-      (await deps.journals.find(request.importId)) ??
-      (await deps.journals.create(newJournal(request, verdict.archiveSha256, failure.at, null, failure)));
+    let journal = await journalOf();
     journal = await recordWhatWasApplied(deps, journal);
     journal = await deps.journals.transition(journal, (current) => withFailure(current, failure));
     await finishImport(deps, journal, logger);
   } catch (journalError) {
     if (classifyFailure(journalError) === "transient") throw journalError;
     logger.error({ err: journalError }, "the journal cannot record the failure; publishing it directly");
-    await deps.publisher.publish({
-      type: "InstallFailed",
-      installId: verdict.installId,
-      tenantId: verdict.tenantId,
-      packageId: verdict.packageId,
-      version: verdict.version,
-      occurredAt: failure.at,
-      ...(request ? { importId: request.importId } : {}),
-      stage: "Installing",
-      error: failure.error,
-      message: failure.message,
-      rolledBack: false,
-      details: failure.details,
-    });
+    const { error, message, details, at } = failure;
+    await deps.publisher.publish({ ...head, occurredAt: at, error, message, rolledBack: false, details });
   }
 }
-
-/** A read that fails deterministically counts as "not there"; a transient failure is waited out. */
-const deterministicAs =
-  <T>(value: T) =>
-  (error: unknown): T => {
-    if (classifyFailure(error) === "transient") throw error;
-    return value;
-  };
 
 /**
  * Rolls back a failed import, records its outcome and brings record, audit log and topic up to it. The
@@ -176,65 +131,6 @@ export async function recordWhatWasApplied(
   );
   const applied = appliedButUnrecorded(journal, versions);
   return deps.journals.transition(journal, (current) => withApplied(current, applied, deps.now()));
-}
-
-/**
- * The archive on the CDN, if it is byte for byte the one the scanner passed, holds exactly the files
- * the verdict approved, and is a valid package. A verdict without an approved list comes from a
- * scanner older than the list: the files it read cannot be told apart from what the one reader reads
- * now, so it is not imported (`RescanRequired`; installing again scans again).
- */
-async function verifiedArchive(
-  deps: InstallerDeps,
-  request: InstallRequest,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
-): Promise<VerifiedArchive> {
-  const fail = (error: string, message: string, details: Record<string, unknown>) => ({
-    failure: { error, message, details, at: deps.now() },
-  });
-  if (!verdict.approvedFiles) {
-    return fail(
-      "RescanRequired",
-      "The scan verdict does not list the files it approved (it predates that list); install again to rescan",
-      { scannedSha256: verdict.archiveSha256 },
-    );
-  }
-  let downloaded: Awaited<ReturnType<InstallerDeps["fetchArchive"]>>;
-  try {
-    downloaded = await deps.fetchArchive(request.archive.path);
-  } catch (error) {
-    if (!(error instanceof DownloadError)) throw error;
-    return fail("ArchiveUnavailable", error.message, { reason: error.code });
-  }
-  if (downloaded.sha256 !== verdict.archiveSha256 || downloaded.sha256 !== request.archive.sha256) {
-    return fail("ArchiveChanged", "The archive on the CDN is not the one that was scanned", {
-      scannedSha256: verdict.archiveSha256,
-      requestedSha256: request.archive.sha256,
-      downloadedSha256: downloaded.sha256,
-    });
-  }
-  const reading = await readApprovedPackage(
-    downloaded.bytes,
-    verdict.approvedFiles,
-    request,
-    deps.settings.archiveLimits,
-  );
-  if ("failure" in reading)
-    return fail(reading.failure.error, reading.failure.message, reading.failure.details);
-  return { contents: reading.contents };
-}
-
-async function planOf(
-  deps: InstallerDeps,
-  request: InstallRequest,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
-  archive: VerifiedArchive,
-): Promise<ImportJournal> {
-  const startedAt = deps.now();
-  if ("failure" in archive) {
-    return newJournal(request, verdict.archiveSha256, startedAt, null, archive.failure);
-  }
-  return planInstall(deps, request, verdict.archiveSha256, archive.contents, startedAt);
 }
 
 /**

@@ -4,7 +4,6 @@ import {
   DownloadError,
   describeError,
   downloadArchive,
-  type EventHandler,
   type EventPublisher,
   type InstallEventOf,
   type Logger,
@@ -25,6 +24,7 @@ import {
 import { type ScanPolicy, scanPackage } from "../domain/scan.ts";
 import { digestFinding } from "../domain/verification.ts";
 
+/** What the scan use case works with; `service.ts` builds it from the platform and config. */
 export interface ScannerDeps {
   config: ScannerConfig;
   policy: ScanPolicy;
@@ -43,23 +43,25 @@ type Request = InstallEventOf<"InstallRequested">;
  * The outcome is stored before it is published, so a redelivery or a restart re-publishes the same
  * verdict and never computes a second one.
  */
-export function onInstallRequested(deps: ScannerDeps): EventHandler<"InstallRequested"> {
+export async function scanRequestedPackage(
+  deps: ScannerDeps,
+  request: Request,
+  logger: Logger,
+): Promise<void> {
   const now = deps.now ?? (() => new Date());
-  return async (request, { logger }) => {
-    const stored = await deps.verdicts.find(request.installId);
-    if (stored?.publishedAt) {
-      logger.info({ verdict: stored.verdict }, "scan outcome already published; nothing to do");
-      return;
-    }
-    const decided = stored ?? (await deps.verdicts.record(request, await decide(request, deps, now, logger)));
-    await deps.publisher.publish(decided.events);
-    await deps.verdicts.markPublished(request.installId);
-    logVerdict(decided, logger);
-  };
+  const stored = await deps.verdicts.find(request.installId);
+  if (stored?.publishedAt) {
+    logger.info({ verdict: stored.verdict }, "scan outcome already published; nothing to do");
+    return;
+  }
+  const decided = stored ?? (await deps.verdicts.record(request, await decide(request, deps, now, logger)));
+  await deps.publisher.publish(decided.events);
+  await deps.verdicts.markPublished(request.installId);
+  logVerdict(decided, logger);
 }
 
 /**
- * Ends an install whose scan failed deterministically (DESIGN.md §8): the `InternalError` outcome is
+ * Ends an install whose scan failed deterministically (docs/design.md §8): the `InternalError` outcome is
  * stored and published like any verdict, so a redelivery republishes it; if even the verdict store
  * refuses it, the failure event is published directly.
  */
