@@ -559,7 +559,7 @@ const toldSucceeded = new Set(
     .filter((a) => finalStatuses.get(a.installId!)?.status === "Success" && !a.kind.expected.dryRun)
     .map((a) => finalStatuses.get(a.installId!)!.importId!),
 );
-const records = await importRecordsOf(mongo.db).find({ status: "Succeeded", dryRun: false }).toArray();
+const records = await importRecordsOf(mongo.db).find({ status: "Success", dryRun: false }).toArray();
 const untoldImports = records.filter((record) => !acceptedIds.has(record.installId));
 const untoldImportIds = new Set(untoldImports.map((record) => record._id));
 const importsNobodyWasTold = [...countBy(untoldImports, (record) => record.tenantId)].filter(

@@ -97,7 +97,7 @@ describe("imports", () => {
       version: "3.0.0",
       requestedBy: actor,
       dryRun: false,
-      status: "Succeeded",
+      status: "Success",
       startedAt: "2026-05-25T10:30:00.000Z",
       completedAt: "2026-05-25T10:31:00.000Z",
       artifactsInstalled: 2,
@@ -140,7 +140,7 @@ describe("imports", () => {
     expect(record.body).toMatchObject({
       importId,
       tenantId: tenant,
-      status: "Succeeded",
+      status: "Success",
       artifactsInstalled: 2,
     });
     expect(record.body.artifacts[1]).toEqual({

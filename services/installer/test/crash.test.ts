@@ -161,7 +161,7 @@ describe("installer: crash safety", () => {
       "ImportSucceeded",
     ]);
     expect(await harness.record(install.importId)).toMatchObject({
-      status: "Succeeded",
+      status: "Success",
       artifactsInstalled: 5,
       conflictsResolved: 2,
     });
@@ -225,7 +225,7 @@ describe("installer: crash safety", () => {
     const journal = await journalOf(install);
     expect(appliedIndexes(journal)).toEqual([1, 2, 3, 4, 5]);
     expect(undoneIndexes(journal)).toEqual([]);
-    expect(journal).toMatchObject({ failure: null, outcome: { status: "Succeeded" }, eventsPublished: 7 });
+    expect(journal).toMatchObject({ failure: null, outcome: { status: "Success" }, eventsPublished: 7 });
     expect((await harness.auditLog(install.importId)).map((entry) => [entry.seq, entry.action])).toEqual([
       [0, "ImportStarted"],
       ...[1, 2, 3, 4, 5].map((seq) => [seq, "ArtifactApplied"]),

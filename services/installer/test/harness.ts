@@ -83,7 +83,7 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
 
     /** Seeds a tenant artifact the tenant made itself, as it would be before any import. */
     async seed(tenantId: string, key: string): Promise<TenantArtifact> {
-      const artifact: TenantArtifact = {
+      const artifact: Omit<TenantArtifact, "_id"> = {
         tenantId,
         key,
         type: "workflow",

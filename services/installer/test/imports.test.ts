@@ -112,7 +112,7 @@ describe("installer: conflict strategies", () => {
 
     const record = await harness.record(install.importId);
     expect(record).toMatchObject({
-      status: "Succeeded",
+      status: "Success",
       tenantId,
       artifactsInstalled: installed,
       conflictsResolved: 1,
@@ -311,7 +311,7 @@ describe("installer: rollback and dry run", () => {
       ],
     });
     expect(await harness.snapshot(tenantId)).toEqual(before);
-    expect(await harness.record(install.importId)).toMatchObject({ dryRun: true, status: "Succeeded" });
+    expect(await harness.record(install.importId)).toMatchObject({ dryRun: true, status: "Success" });
     const audit = await harness.auditLog(install.importId);
     expect(audit.map((entry) => entry.action)).toEqual([
       "ImportStarted",

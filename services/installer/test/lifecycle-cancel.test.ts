@@ -118,7 +118,7 @@ describe("installer: cancel during an operation", () => {
         expect(await harness.installed(tenantId, "acme-expense-approvals")).toMatchObject({
           version: "2.1.0",
         });
-        expect(record).toMatchObject({ status: "Succeeded", artifactsInstalled: 6 });
+        expect(record).toMatchObject({ status: "Success", artifactsInstalled: 6 });
       } else {
         expect(terminal[0]).toMatchObject({ error: "InstallCancelled", rolledBack: true });
         expect(tenant).toEqual([]);

@@ -93,7 +93,7 @@ describe("installer: upgrade", () => {
       revision: 2,
     });
     expect(await harness.record(upgrade.importId)).toMatchObject({
-      status: "Succeeded",
+      status: "Success",
       operation: "Upgrade",
       fromVersion: "2.1.0",
       artifactsInstalled: 3,

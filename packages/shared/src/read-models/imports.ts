@@ -1,62 +1,87 @@
 import type { Collection, Db } from "mongodb";
-import type { ArtifactAction, LifecycleOperation } from "../events/contracts.ts";
+import { z } from "zod";
+import { ArtifactAction, LifecycleOperation } from "../events/contracts.ts";
 import type { IndexPlan } from "../mongo/client.ts";
 
 /**
  * The import record and its audit log: written by the installer, served by the gateway at
- * `/api/installhub/imports/{importId}` and `/api/installhub/imports/{importId}/audit-log`.
+ * `/api/installhub/imports/{importId}` and `/api/installhub/imports/{importId}/audit-log`. These zod
+ * schemas are the one definition of both: the API's response schemas (and OpenAPI components) extend
+ * them, and the stored documents are derived from them.
  */
-export interface ImportRecordDocument {
-  /** The importId. */
-  _id: string;
-  installId: string;
-  tenantId: string;
-  packageId: string;
-  version: string;
-  requestedBy: { userId: string; email: string };
-  dryRun: boolean;
-  status: "InProgress" | "Succeeded" | "Failed";
-  startedAt: string;
-  completedAt: string | null;
-  artifactsInstalled: number;
-  conflictsResolved: number;
-  rolledBack: boolean;
-  error: { code: string; message: string } | null;
-  /** What the import was, given what the tenant had installed (absent on records from before lifecycles). */
-  operation?: LifecycleOperation;
-  /** The version installed before an upgrade, downgrade, reinstall or uninstall. */
-  fromVersion?: string;
-  artifacts: {
-    key: string;
-    action: ArtifactAction;
-    resultingKey: string;
-    beforeVersionId: string | null;
-    afterVersionId: string | null;
-  }[];
-}
 
-export interface AuditEntryDocument {
+/** One word per outcome, the install status's (the spec's `Success`). */
+export const ImportStatus = z.enum(["InProgress", "Success", "Failed"]);
+export type ImportStatus = z.infer<typeof ImportStatus>;
+
+export const ImportRecord = z.object({
+  importId: z.string(),
+  installId: z.string(),
+  tenantId: z.string(),
+  packageId: z.string(),
+  version: z.string(),
+  requestedBy: z.object({ userId: z.string(), email: z.string() }),
+  dryRun: z.boolean(),
+  status: ImportStatus,
+  startedAt: z.string(),
+  completedAt: z.string().nullable(),
+  artifactsInstalled: z.number().int(),
+  conflictsResolved: z.number().int(),
+  rolledBack: z.boolean(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  // Absent on records from before lifecycles.
+  operation: LifecycleOperation.optional().describe(
+    "What the import was, given what the tenant had installed (docs/lifecycle.md)",
+  ),
+  fromVersion: z
+    .string()
+    .optional()
+    .describe("The version installed before an upgrade, downgrade, reinstall or uninstall"),
+  artifacts: z.array(
+    z.object({
+      key: z.string(),
+      action: ArtifactAction,
+      resultingKey: z.string(),
+      beforeVersionId: z.string().nullable(),
+      afterVersionId: z.string().nullable(),
+    }),
+  ),
+});
+export type ImportRecord = z.infer<typeof ImportRecord>;
+
+/** As stored in `import_records`: the record, its importId as `_id`. */
+export type ImportRecordDocument = Omit<ImportRecord, "importId"> & { _id: string };
+
+export const AuditAction = z.enum([
+  "ImportStarted",
+  "ArtifactApplied",
+  "ArtifactPlanned",
+  "RolledBack",
+  "ImportSucceeded",
+  "ImportFailed",
+]);
+
+export const AuditEntry = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  actor: z.object({ userId: z.string(), email: z.string() }),
+  action: AuditAction,
+  artifactKey: z.string().nullable(),
+  resultingKey: z.string().nullable(),
+  artifactAction: ArtifactAction.nullable(),
+  beforeVersionId: z.string().nullable(),
+  afterVersionId: z.string().nullable(),
+  message: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** As stored in `import_audit_log`: the entry with its import and tenant. */
+export type AuditEntryDocument = AuditEntry & {
   /** `${importId}:${seq}` — deterministic, so a replayed step can never add a second entry. */
   _id: string;
   importId: string;
   tenantId: string;
-  seq: number;
-  at: string;
-  actor: { userId: string; email: string };
-  action:
-    | "ImportStarted"
-    | "ArtifactApplied"
-    | "ArtifactPlanned"
-    | "RolledBack"
-    | "ImportSucceeded"
-    | "ImportFailed";
-  artifactKey: string | null;
-  resultingKey: string | null;
-  artifactAction: ArtifactAction | null;
-  beforeVersionId: string | null;
-  afterVersionId: string | null;
-  message: string | null;
-}
+};
 
 export const importCollections = { records: "import_records", audit: "import_audit_log" } as const;
 

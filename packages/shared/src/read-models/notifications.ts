@@ -1,21 +1,38 @@
 import type { Collection, Db } from "mongodb";
+import { z } from "zod";
 import type { IndexPlan } from "../mongo/client.ts";
 
-/** In-app notifications: written by the notifier, served to their user by the gateway. */
-export interface NotificationDocument {
+/**
+ * An in-app notification as its user reads it (`GET /api/notifications`): written by the notifier,
+ * served by the gateway, whose response schema extends this one.
+ */
+export const Notification = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  installId: z.string(),
+  kind: z.enum([
+    "InstallSucceeded",
+    "InstallFailed",
+    "DryRunCompleted",
+    "UninstallSucceeded",
+    "UninstallFailed",
+  ]),
+  title: z.string(),
+  body: z.string(),
+  link: z
+    .string()
+    .describe("Path (on the gateway) the notification points to: the import, or its audit log on failure"),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+export type Notification = z.infer<typeof Notification>;
+
+/** As stored in `notifications`: the notification, its id as `_id`, and whose it is. */
+export type NotificationDocument = Omit<Notification, "id"> & {
   /** Deterministic per install outcome and user, so a redelivered outcome cannot notify twice. */
   _id: string;
   userId: string;
-  tenantId: string;
-  installId: string;
-  kind: "InstallSucceeded" | "InstallFailed" | "DryRunCompleted" | "UninstallSucceeded" | "UninstallFailed";
-  title: string;
-  body: string;
-  /** Path (on the gateway) the notification points to: the import, or its audit log on failure. */
-  link: string;
-  createdAt: string;
-  readAt: string | null;
-}
+};
 
 export const notificationCollection = "notifications";
 

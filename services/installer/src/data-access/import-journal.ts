@@ -12,14 +12,19 @@ import { installerCollections } from "./collections.ts";
 export function importJournalStore(db: Db) {
   const journals = db.collection<ImportJournal>(installerCollections.journal);
 
-  const mustFind = async (importId: string): Promise<ImportJournal> => {
+  const find = async (importId: string): Promise<ImportJournal | null> => {
     const journal = await journals.findOne({ _id: importId });
+    return journal && withCurrentWords(journal);
+  };
+
+  const mustFind = async (importId: string): Promise<ImportJournal> => {
+    const journal = await find(importId);
     if (!journal) throw new Error(`import journal ${importId} disappeared`);
     return journal;
   };
 
   return {
-    find: (importId: string) => journals.findOne({ _id: importId }),
+    find,
 
     /** Stores a new journal; if one exists already, that one is the truth and is returned. */
     async create(journal: ImportJournal): Promise<ImportJournal> {
@@ -58,3 +63,11 @@ export function importJournalStore(db: Db) {
   };
 }
 export type ImportJournalStore = ReturnType<typeof importJournalStore>;
+
+/** Journals stored before outcomes had one word (the install status's `Success`) said `Succeeded`. */
+function withCurrentWords(journal: ImportJournal): ImportJournal {
+  const status: string | undefined = journal.outcome?.status;
+  if (journal.outcome && status === "Succeeded")
+    return { ...journal, outcome: { ...journal.outcome, status: "Success" } };
+  return journal;
+}

@@ -1,5 +1,5 @@
 import { isDuplicateKeyError, sha256Hex } from "@installhub/shared";
-import type { Db } from "mongodb";
+import type { Db, ObjectId } from "mongodb";
 import type { PlanStep } from "../domain/plan.ts";
 import type { TenantArtifact } from "../domain/tenant-artifact.ts";
 import { installerCollections } from "./collections.ts";
@@ -9,8 +9,11 @@ export class StoreConflictError extends Error {
   override readonly name = "StoreConflictError";
 }
 
+/** A tenant artifact as stored: the domain's shape with the driver's id. */
+type TenantArtifactDocument = Omit<TenantArtifact, "_id"> & { _id?: ObjectId };
+
 export function tenantArtifactsOf(db: Db) {
-  return db.collection<TenantArtifact>(installerCollections.tenantArtifacts);
+  return db.collection<TenantArtifactDocument>(installerCollections.tenantArtifacts);
 }
 
 /**
@@ -48,7 +51,7 @@ export function tenantArtifactStore(db: Db) {
       written: Pick<TenantArtifact, "tenantId" | "content" | "source" | "updatedAt">,
     ): Promise<void> {
       if (!step.afterVersionId) return;
-      const document: TenantArtifact = {
+      const document: TenantArtifactDocument = {
         ...written,
         key: step.resultingKey,
         type: step.type,
@@ -106,7 +109,8 @@ export function tenantArtifactStore(db: Db) {
       if (step.action === "Removed") {
         if (!step.before) return false;
         try {
-          await artifacts.insertOne({ ...step.before });
+          // The journal kept the removed document as read, its ObjectId included.
+          await artifacts.insertOne({ ...step.before } as TenantArtifactDocument);
           return true;
         } catch (error) {
           // Put back already, or the key holds something new since: either way not ours to touch.

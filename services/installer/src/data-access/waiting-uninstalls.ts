@@ -58,7 +58,7 @@ export function waitingUninstallStore(db: Db) {
         .find(
           {
             _id: { $in: installs.map((install) => install.importId) },
-            status: { $in: ["Succeeded", "Failed"] },
+            status: { $ne: "InProgress" },
           },
           { projection: { _id: 1 } },
         )

@@ -73,7 +73,7 @@ describe("journal transitions", () => {
 
     const finished = withOutcome(failed, { status: "Failed", completedAt: "t4" });
     expect(unfinished(finished)).toBe(false);
-    expect(withOutcome(finished, { status: "Succeeded", completedAt: "t5" })).toBe(finished);
+    expect(withOutcome(finished, { status: "Success", completedAt: "t5" })).toBe(finished);
 
     expect(withPublished(finished, 3).eventsPublished).toBe(3);
     expect(withPublished(withPublished(finished, 3), 2).eventsPublished).toBe(3);

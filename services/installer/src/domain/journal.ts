@@ -36,7 +36,7 @@ export interface ImportJournal {
   /** null when the import failed before there was a plan (the archive changed or is invalid). */
   steps: PlanStep[] | null;
   failure: ImportFailure | null;
-  outcome: { status: "Succeeded" | "Failed"; completedAt: string } | null;
+  outcome: { status: "Success" | "Failed"; completedAt: string } | null;
   /** How many of the events that follow from the journal are on the topic already. */
   eventsPublished: number;
   /** Compare-and-set token of the journal's store: every change writes revision + 1. */

@@ -76,7 +76,7 @@ export function uninstallEventsOf(journal: ImportJournal): InstallEvent[] {
       });
     });
   }
-  if (journal.outcome?.status === "Succeeded") {
+  if (journal.outcome?.status === "Success") {
     events.push({
       type: "UninstallSucceeded",
       ...base,

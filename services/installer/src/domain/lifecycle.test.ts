@@ -233,7 +233,7 @@ describe("an upgrade's journal", () => {
       step(4, "Removed", { before: before("k4", "imp-old/k4"), appliedAt: "t1" }),
       step(5, "Kept", { before: before("k5", "tenant-edit"), appliedAt: "t1" }),
     ],
-    { outcome: { status: "Succeeded", completedAt: "t2" } },
+    { outcome: { status: "Success", completedAt: "t2" } },
   );
 
   it("counts what it wrote, undoes removals too, and owns what it wrote or kept unchanged", () => {
@@ -357,7 +357,7 @@ describe("an uninstall's journal", () => {
     const done = {
       ...uninstall,
       steps: uninstall.steps!.map((s) => ({ ...s, appliedAt: "t1" })),
-      outcome: { status: "Succeeded" as const, completedAt: "t2" },
+      outcome: { status: "Success" as const, completedAt: "t2" },
     };
     expect(journalEvents(done).slice(2)).toMatchObject([
       { type: "ArtifactRemoved", key: "k3", index: 2, total: 2 },

@@ -77,7 +77,7 @@ const succeeded = journal(
     step(2, "Overwritten", { appliedAt: "t2" }),
     step(3, "Skipped", { appliedAt: "t2" }),
   ],
-  { outcome: { status: "Succeeded", completedAt: "t4" } },
+  { outcome: { status: "Success", completedAt: "t4" } },
 );
 
 // Given a real import whose Renamed and Overwritten steps were applied, then rolled back on a failure.
@@ -93,7 +93,7 @@ const failed = journal(
 // Given a dry run of a plan with a Fail conflict after a Created artifact.
 const dryRun = journal([step(1, "Created"), step(2, "Overwritten"), step(3, "Fail")], {
   dryRun: true,
-  outcome: { status: "Succeeded", completedAt: "t1" },
+  outcome: { status: "Success", completedAt: "t1" },
 });
 
 describe("eventsOf", () => {
@@ -396,7 +396,7 @@ describe("importRecordOf", () => {
 
   it("records a success with its counts and a failure as rolled back with its error and no counts", () => {
     expect(importRecordOf(succeeded)).toMatchObject({
-      status: "Succeeded",
+      status: "Success",
       completedAt: "t4",
       artifactsInstalled: 2,
       conflictsResolved: 2,
@@ -417,7 +417,7 @@ describe("importRecordOf", () => {
     expect(importRecordOf(dryRun)).toEqual({
       ...record,
       dryRun: true,
-      status: "Succeeded",
+      status: "Success",
       completedAt: "t1",
       artifactsInstalled: 2,
       conflictsResolved: 1,

@@ -45,7 +45,7 @@ export function eventsOf(journal: ImportJournal): InstallEvent[] {
       });
     }
   }
-  if (journal.outcome?.status === "Succeeded") {
+  if (journal.outcome?.status === "Success") {
     events.push({
       type: "InstallSucceeded",
       ...base,
@@ -119,7 +119,7 @@ export function auditEntriesOf(journal: ImportJournal): AuditEntryDocument[] {
     });
   }
   if (journal.outcome) {
-    const succeeded = journal.outcome.status === "Succeeded";
+    const succeeded = journal.outcome.status === "Success";
     entries.push({
       ...none,
       at: journal.outcome.completedAt,
@@ -148,11 +148,7 @@ export function importRecordOf(journal: ImportJournal): ImportRecordDocument {
     version: journal.version,
     requestedBy: journal.requestedBy,
     dryRun: journal.dryRun,
-    status: journal.outcome
-      ? journal.outcome.status === "Succeeded"
-        ? "Succeeded"
-        : "Failed"
-      : "InProgress",
+    status: journal.outcome?.status ?? "InProgress",
     startedAt: journal.startedAt,
     completedAt: journal.outcome?.completedAt ?? null,
     ...counts,

@@ -1,9 +1,9 @@
 import type { ManifestArtifact } from "@installhub/shared";
-import type { ObjectId } from "mongodb";
 
 /** One artifact in a tenant's store (`tenant_artifacts`, unique per tenant and key). */
 export interface TenantArtifact {
-  _id?: ObjectId;
+  /** The store's own id, opaque here: an undone removal puts the document back with it. */
+  _id?: unknown;
   tenantId: string;
   key: string;
   type: ManifestArtifact["type"];

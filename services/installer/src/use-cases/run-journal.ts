@@ -100,7 +100,7 @@ export async function finishImport(
   if (unfinished(journal)) {
     if (!journal.failure) journal = await failIfCancelled(deps, journal);
     if (journal.failure) journal = await rollBack(deps, journal);
-    const status = journal.failure ? "Failed" : "Succeeded";
+    const status = journal.failure ? "Failed" : "Success";
     journal = await deps.journals.transition(journal, (current) =>
       withOutcome(current, { status, completedAt: deps.now() }),
     );
@@ -245,7 +245,7 @@ async function rollBack(deps: InstallerDeps, failed: ImportJournal): Promise<Imp
  */
 async function recordAndEmit(deps: InstallerDeps, journal: ImportJournal): Promise<ImportJournal> {
   // What is installed changes with the outcome, before the tenant's next operation is planned on it.
-  if (journal.operation && journal.outcome?.status === "Succeeded" && !journal.dryRun) {
+  if (journal.operation && journal.outcome?.status === "Success" && !journal.dryRun) {
     await deps.installed.recordOutcome(journal);
   }
   await deps.records.save(importRecordOf(journal), auditEntriesOf(journal));

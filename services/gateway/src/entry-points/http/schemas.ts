@@ -1,12 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import {
   ArtifactAction,
+  AuditEntry as AuditEntryView,
   artifactKeyPattern,
   artifactKeyRule,
   ConflictStrategy,
   errorStatus,
+  ImportRecord as ImportRecordView,
   InstallStage,
-  LifecycleOperation,
+  Notification as NotificationView,
   TrustLevel,
   UpgradeType,
 } from "@installhub/shared";
@@ -180,72 +182,13 @@ export const PackageDetail = PackageSummary.extend({ versions: z.array(PackageVe
   "PackageDetail",
 );
 
-export const ImportRecord = z
-  .object({
-    importId: z.string(),
-    installId: z.string(),
-    tenantId: z.string(),
-    packageId: z.string(),
-    version: z.string(),
-    requestedBy: z.object({ userId: z.string(), email: z.string() }),
-    dryRun: z.boolean(),
-    status: z.enum(["InProgress", "Succeeded", "Failed"]),
-    startedAt: z.string(),
-    completedAt: z.string().nullable(),
-    artifactsInstalled: z.number().int(),
-    conflictsResolved: z.number().int(),
-    rolledBack: z.boolean(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
-    operation: LifecycleOperation.optional().openapi({
-      description: "What the import was, given what the tenant had installed (docs/lifecycle.md)",
-    }),
-    fromVersion: z.string().optional().openapi({ description: "The version installed before" }),
-    artifacts: z.array(
-      z.object({
-        key: z.string(),
-        action: ArtifactAction,
-        resultingKey: z.string(),
-        beforeVersionId: z.string().nullable(),
-        afterVersionId: z.string().nullable(),
-      }),
-    ),
-  })
-  .openapi("ImportRecord");
+// The read models are defined once, in packages/shared; `.extend({})` gives each a copy made after
+// @hono/zod-openapi added `.openapi()` to zod's schemas (one made before has no such method).
+export const ImportRecord = ImportRecordView.extend({}).openapi("ImportRecord");
 
-export const AuditEntry = z
-  .object({
-    seq: z.number().int(),
-    at: z.string(),
-    actor: z.object({ userId: z.string(), email: z.string() }),
-    action: z.string(),
-    artifactKey: z.string().nullable(),
-    resultingKey: z.string().nullable(),
-    artifactAction: ArtifactAction.nullable(),
-    beforeVersionId: z.string().nullable(),
-    afterVersionId: z.string().nullable(),
-    message: z.string().nullable(),
-  })
-  .openapi("AuditEntry");
+export const AuditEntry = AuditEntryView.extend({}).openapi("AuditEntry");
 
-export const Notification = z
-  .object({
-    id: z.string(),
-    tenantId: z.string(),
-    installId: z.string(),
-    kind: z.enum([
-      "InstallSucceeded",
-      "InstallFailed",
-      "DryRunCompleted",
-      "UninstallSucceeded",
-      "UninstallFailed",
-    ]),
-    title: z.string(),
-    body: z.string(),
-    link: z.string(),
-    createdAt: z.string(),
-    readAt: z.string().nullable(),
-  })
-  .openapi("Notification");
+export const Notification = NotificationView.extend({}).openapi("Notification");
 
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
