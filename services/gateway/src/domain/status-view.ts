@@ -1,19 +1,45 @@
-import type { InstallStage, PlannedArtifact } from "@installhub/shared";
+import { InstallStage, PlannedArtifact } from "@installhub/shared";
+import { z } from "zod";
 import type { InstallState } from "./install-status.ts";
 
-export type InstallStatusView =
-  | { status: "InProgress"; stage: InstallStage; progress?: string }
-  | {
-      status: "Success";
-      importId: string;
-      artifactsInstalled: number;
-      conflictsResolved: number;
-      completedAt: string;
-      dryRun?: true;
-      plan?: PlannedArtifact[];
-    }
-  | { status: "Success"; importId: string; artifactsRemoved: number; kept: string[]; completedAt: string }
-  | { status: "Failed"; stage: InstallStage; error: string; message: string; rolledBack: boolean };
+/**
+ * What `GET /api/marketplace/installs/{installId}/status` answers (the spec's three shapes, plus a dry
+ * run's plan and an uninstall's outcome): the one definition of the status body, whose OpenAPI schema
+ * `entry-points/http/schemas.ts` derives.
+ */
+export const InstallStatusView = z.union([
+  z.object({
+    status: z.literal("InProgress"),
+    stage: InstallStage,
+    progress: z.string().optional().meta({ example: "3 of 5 artifacts installed" }),
+  }),
+  z.object({
+    status: z.literal("Success"),
+    importId: z.string(),
+    artifactsInstalled: z.number().int(),
+    conflictsResolved: z.number().int(),
+    completedAt: z.string(),
+    dryRun: z.literal(true).optional(),
+    plan: z.array(PlannedArtifact).optional(),
+  }),
+  z.object({
+    status: z.literal("Success"),
+    importId: z.string(),
+    artifactsRemoved: z.number().int().describe("An uninstall's: artifacts removed"),
+    kept: z
+      .array(z.string())
+      .describe("An uninstall's: tenant keys of artifacts the tenant changed, left in place"),
+    completedAt: z.string(),
+  }),
+  z.object({
+    status: z.literal("Failed"),
+    stage: InstallStage,
+    error: z.string(),
+    message: z.string(),
+    rolledBack: z.boolean(),
+  }),
+]);
+export type InstallStatusView = z.infer<typeof InstallStatusView>;
 
 /**
  * The spec's status shapes: `progress` only while Installing ("k of n artifacts installed") or

@@ -1,18 +1,17 @@
 import { z } from "@hono/zod-openapi";
 import {
-  ArtifactAction,
   AuditEntry as AuditEntryView,
   artifactKeyPattern,
   artifactKeyRule,
   ConflictStrategy,
   errorStatus,
   ImportRecord as ImportRecordView,
-  InstallStage,
   Notification as NotificationView,
   TrustLevel,
   UpgradeType,
 } from "@installhub/shared";
 import { cursorPattern } from "../../domain/cursor.ts";
+import { InstallStatusView } from "../../domain/status-view.ts";
 
 /** Request and response shapes of the HTTP API: validation and the OpenAPI document both come from here. */
 
@@ -96,42 +95,8 @@ export const InstallAccepted = z
   .openapi("InstallAccepted");
 export type InstallAccepted = z.infer<typeof InstallAccepted>;
 
-const PlannedArtifact = z.object({ key: z.string(), action: ArtifactAction, resultingKey: z.string() });
-
-export const InstallStatus = z
-  .union([
-    z.object({
-      status: z.literal("InProgress"),
-      stage: InstallStage,
-      progress: z.string().optional().openapi({ example: "3 of 5 artifacts installed" }),
-    }),
-    z.object({
-      status: z.literal("Success"),
-      importId: z.string(),
-      artifactsInstalled: z.number().int(),
-      conflictsResolved: z.number().int(),
-      completedAt: z.string(),
-      dryRun: z.literal(true).optional(),
-      plan: z.array(PlannedArtifact).optional(),
-    }),
-    z.object({
-      status: z.literal("Success"),
-      importId: z.string(),
-      artifactsRemoved: z.number().int().openapi({ description: "An uninstall's: artifacts removed" }),
-      kept: z.array(z.string()).openapi({
-        description: "An uninstall's: tenant keys of artifacts the tenant changed, left in place",
-      }),
-      completedAt: z.string(),
-    }),
-    z.object({
-      status: z.literal("Failed"),
-      stage: InstallStage,
-      error: z.string(),
-      message: z.string(),
-      rolledBack: z.boolean(),
-    }),
-  ])
-  .openapi("InstallStatus");
+// A copy made here has `.openapi()` (see the read models below).
+export const InstallStatus = InstallStatusView.meta({}).openapi("InstallStatus");
 
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Page size, 1–100" }),
