@@ -1,16 +1,9 @@
-import { baseConfigSchema } from "@installhub/shared";
+import { baseConfigSchema, cdnDownloadConfigSchema } from "@installhub/shared";
 import { z } from "zod";
 
 export const installerConfigSchema = baseConfigSchema.extend({
-  /** Base URL of the PublicHub CDN; the installer re-downloads the scanned archive from it. */
-  PUBLICHUB_CDN_URL: z.url().default("http://127.0.0.1:8090/"),
-  DOWNLOAD_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(50 * 1024 * 1024),
-  /** Per download attempt: connecting and receiving the whole archive. */
-  DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  // The archive is downloaded again, as the scanner did: its CDN, cap, timeout and attempts.
+  ...cdnDownloadConfigSchema.shape,
   /** Pause after each artifact write, to spread a large import's load on the tenant store. */
   INSTALL_ARTIFACT_THROTTLE_MS: z.coerce.number().int().min(0).default(0),
   /**

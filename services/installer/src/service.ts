@@ -1,6 +1,6 @@
 import {
   cancellationReads,
-  downloadArchive,
+  downloadFromCdn,
   type Logger,
   type RunningWorker,
   startWorker,
@@ -48,13 +48,7 @@ export function startInstaller(
           waitingUninstalls: waitingUninstallStore(db),
           cancellations: cancellationReads(db),
           publisher,
-          fetchArchive: (path) =>
-            downloadArchive({
-              baseUrl: config.PUBLICHUB_CDN_URL,
-              path,
-              maxBytes: config.DOWNLOAD_MAX_BYTES,
-              timeoutMs: config.DOWNLOAD_TIMEOUT_MS,
-            }),
+          fetchArchive: (path) => downloadFromCdn(config, path),
           settings: {
             // The scanner applied its limits to these very bytes (the digests match); these only bound the
             // installer's memory. Deflate cannot pass ~1032:1, so the ratio never refuses what the byte cap allows.

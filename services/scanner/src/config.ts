@@ -1,4 +1,4 @@
-import { baseConfigSchema } from "@installhub/shared";
+import { baseConfigSchema, cdnDownloadConfigSchema } from "@installhub/shared";
 import { z } from "zod";
 
 const MiB = 1024 * 1024;
@@ -19,17 +19,7 @@ const hostList = z
   );
 
 export const scannerConfigSchema = baseConfigSchema.extend({
-  /** Archives are downloaded only from below this base URL, at the catalog's path. */
-  PUBLICHUB_CDN_URL: z.url().default("http://127.0.0.1:8090/"),
-  DOWNLOAD_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(32 * MiB),
-  /** Per download attempt: connecting and receiving the whole archive. */
-  DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  /** Attempts in all for transient CDN failures (5xx, reset, timeout). */
-  DOWNLOAD_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  ...cdnDownloadConfigSchema.shape,
   SCAN_MAX_ENTRIES: z.coerce.number().int().positive().default(1000),
   SCAN_MAX_UNPACKED_BYTES: z.coerce
     .number()

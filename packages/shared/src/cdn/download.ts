@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { retry } from "../retry.ts";
 
 /** Why a download failed for good; transient trouble (5xx, reset, timeout) is retried before this. */
@@ -134,4 +135,46 @@ async function fetchOnce(url: URL, options: DownloadOptions): Promise<{ bytes: B
     chunks.push(Buffer.from(chunk));
   }
   return { bytes: Buffer.concat(chunks), sha256: hash.digest("hex") };
+}
+
+/**
+ * The CDN download settings, one definition for the scanner and the installer: they download the
+ * same archive, so they share one cap (a second, larger cap downstream would never be reached, a
+ * smaller one would refuse archives the scanner passed).
+ */
+export const cdnDownloadConfigSchema = z.object({
+  /** Archives are downloaded only from below this base URL, at the catalog's path. */
+  PUBLICHUB_CDN_URL: z.url().default("http://127.0.0.1:8090/"),
+  /** Largest archive accepted, bytes. */
+  DOWNLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  /** Per download attempt: connecting and receiving the whole archive. */
+  DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Attempts in all for transient CDN failures (5xx, reset, timeout). */
+  DOWNLOAD_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+});
+export type CdnDownloadConfig = z.infer<typeof cdnDownloadConfigSchema>;
+
+/**
+ * Downloads the catalog's archive `path` from the configured CDN, with the configured cap, timeout
+ * and attempts (`downloadArchive`).
+ *
+ * @throws DownloadError when the archive is missing, too large, or the CDN failed every attempt.
+ */
+export function downloadFromCdn(
+  config: CdnDownloadConfig,
+  path: string,
+  onRetry?: DownloadOptions["onRetry"],
+): Promise<DownloadedArchive> {
+  return downloadArchive({
+    baseUrl: config.PUBLICHUB_CDN_URL,
+    path,
+    maxBytes: config.DOWNLOAD_MAX_BYTES,
+    timeoutMs: config.DOWNLOAD_TIMEOUT_MS,
+    attempts: config.DOWNLOAD_ATTEMPTS,
+    ...(onRetry ? { onRetry } : {}),
+  });
 }

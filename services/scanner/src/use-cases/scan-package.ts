@@ -3,7 +3,7 @@ import {
   classifyFailure,
   DownloadError,
   describeError,
-  downloadArchive,
+  downloadFromCdn,
   type EventPublisher,
   type InstallEventOf,
   type Logger,
@@ -138,14 +138,9 @@ async function scan(
   await deps.publisher.publish(scanStarted(request, "Downloading", now()));
   let archive: { bytes: Buffer; sha256: string };
   try {
-    archive = await downloadArchive({
-      baseUrl: deps.config.PUBLICHUB_CDN_URL,
-      path: request.archive.path,
-      maxBytes: deps.config.DOWNLOAD_MAX_BYTES,
-      timeoutMs: deps.config.DOWNLOAD_TIMEOUT_MS,
-      attempts: deps.config.DOWNLOAD_ATTEMPTS,
-      onRetry: (attempt, reason) => logger.warn({ attempt, reason }, "archive download failed; retrying"),
-    });
+    archive = await downloadFromCdn(deps.config, request.archive.path, (attempt, reason) =>
+      logger.warn({ attempt, reason }, "archive download failed; retrying"),
+    );
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;
     return downloadFailedOutcome(request, error, now());
