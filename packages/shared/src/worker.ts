@@ -1,5 +1,6 @@
 import { type BaseConfig, consumerGroupId } from "./config.ts";
 import {
+  type BatchHandler,
   type ConsumerRetry,
   consumerRetryOf,
   type EventHandlers,
@@ -56,18 +57,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await ensureIndexes(platform.mongo.db, { ...options.indexes, [deadLetterCollection]: [] });
   const built = await options.handlers(platform);
   const { handlers, hooks } = "handlers" in built ? built : { handlers: built, hooks: undefined };
-  const consumer = await runConsumer({
-    kafka: platform.kafka,
-    codec: platform.codec,
-    topic: options.config.INSTALL_EVENTS_TOPIC,
-    dlqTopic: options.config.DLQ_TOPIC,
-    groupId: options.groupId ?? consumerGroupId(options.config, options.name),
+  const consumer = await startServiceConsumer(platform, options.config, {
+    groupName: options.name,
     handlers: handlers as EventHandlers,
     ...(hooks ? { hooks } : {}),
-    deadLetters: deadLetterLedger(platform.mongo.db),
-    logger: platform.logger,
-    retry: options.retry ?? consumerRetryOf(options.config),
-    sessionTimeoutMs: options.sessionTimeoutMs ?? options.config.KAFKA_SESSION_TIMEOUT_MS,
+    ...(options.groupId ? { groupId: options.groupId } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
   platform.readinessChecks.consumer = consumerReadiness(consumer);
   const ops =
@@ -85,6 +81,51 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await platform.close();
     },
   };
+}
+
+/** One consumer group of a service on the install topic. */
+export interface ServiceConsumer {
+  /** The group is `consumerGroupId(config, groupName)` unless `groupId` is given. */
+  groupName: string;
+  groupId?: string;
+  handlers: EventHandlers;
+  batchHandler?: BatchHandler;
+  hooks?: FailureHooks;
+  /** Defaults to the config's (`consumerRetryOf`). */
+  retry?: ConsumerRetry;
+  /** Defaults to the config's `KAFKA_SESSION_TIMEOUT_MS`. */
+  sessionTimeoutMs?: number;
+  /** Tags the consumer's log lines (`component`); the platform's logger as it is when absent. */
+  component?: string;
+}
+
+/**
+ * Runs one of a service's consumer groups on the install topic with the platform's Kafka, codec and
+ * dead-letter ledger and the config's topics, retry policy and session timeout: the one way every
+ * service consumes (workers through `startWorker`, the gateway's two projectors directly).
+ *
+ * @example
+ * const projector = await startServiceConsumer(platform, config, { groupName: "gateway-projector", handlers });
+ */
+export function startServiceConsumer(
+  platform: Platform,
+  config: BaseConfig,
+  consumer: ServiceConsumer,
+): Promise<RunningConsumer> {
+  return runConsumer({
+    kafka: platform.kafka,
+    codec: platform.codec,
+    topic: config.INSTALL_EVENTS_TOPIC,
+    dlqTopic: config.DLQ_TOPIC,
+    groupId: consumer.groupId ?? consumerGroupId(config, consumer.groupName),
+    handlers: consumer.handlers,
+    ...(consumer.batchHandler ? { batchHandler: consumer.batchHandler } : {}),
+    ...(consumer.hooks ? { hooks: consumer.hooks } : {}),
+    deadLetters: deadLetterLedger(platform.mongo.db),
+    logger: consumer.component ? platform.logger.child({ component: consumer.component }) : platform.logger,
+    retry: consumer.retry ?? consumerRetryOf(config),
+    sessionTimeoutMs: consumer.sessionTimeoutMs ?? config.KAFKA_SESSION_TIMEOUT_MS,
+  });
 }
 
 /** Not ready while a handler waits for a dependency to come back (the message is held meanwhile). */

@@ -1,4 +1,10 @@
-import { type Logger, notificationIndexes, type RunningWorker, startWorker } from "@installhub/shared";
+import {
+  type Logger,
+  notificationIndexes,
+  type Platform,
+  type RunningWorker,
+  startWorker,
+} from "@installhub/shared";
 import type { NotifierConfig } from "./config.ts";
 import { emailOutboxIndexes } from "./data-access/email-outbox.ts";
 import { installEventHandlers } from "./entry-points/install-events.ts";
@@ -20,18 +26,21 @@ export interface RunningNotifier extends RunningWorker {
  */
 export async function startNotifier(config: NotifierConfig, logger?: Logger): Promise<RunningNotifier> {
   const smtp = createSmtpSender(config);
-  let deps: DeliveryDeps | undefined;
+  const depsOf = (platform: Platform): DeliveryDeps => ({
+    config,
+    db: platform.mongo.db,
+    publisher: platform.publisher,
+    smtp,
+    logger: platform.logger,
+  });
   const worker = await startWorker({
     name: "notifier",
     config,
     logger,
     indexes: { ...notificationIndexes, ...emailOutboxIndexes },
-    handlers: (platform) => {
-      deps = { config, db: platform.mongo.db, publisher: platform.publisher, smtp, logger: platform.logger };
-      return installEventHandlers(deps);
-    },
+    handlers: (platform) => installEventHandlers(depsOf(platform)),
   });
-  const sweeper = startOutboxSweeper(deps!, config.OUTBOX_SWEEP_INTERVAL_MS);
+  const sweeper = startOutboxSweeper(depsOf(worker.platform), config.OUTBOX_SWEEP_INTERVAL_MS);
   return {
     ...worker,
     sweeper,

@@ -1,13 +1,10 @@
 import {
-  consumerGroupId,
-  consumerRetryOf,
-  deadLetterLedger,
   type EventHandlers,
   type InstallEvent,
   installEventTypes,
   type Platform,
   type RunningConsumer,
-  runConsumer,
+  startServiceConsumer,
 } from "@installhub/shared";
 import type { GatewayConfig } from "../config.ts";
 import type { LifecycleProjectionStore } from "../data-access/lifecycle-projection.ts";
@@ -34,15 +31,10 @@ export function startLifecycleProjector(options: {
           options.store.apply(event, { partition: context.partition, offset: context.offset }),
       ]),
   ) as EventHandlers;
-  return runConsumer({
-    kafka: options.platform.kafka,
-    codec: options.platform.codec,
-    topic: options.config.INSTALL_EVENTS_TOPIC,
-    dlqTopic: options.config.DLQ_TOPIC,
-    groupId: options.groupId ?? consumerGroupId(options.config, "gateway-lifecycle"),
+  return startServiceConsumer(options.platform, options.config, {
+    groupName: "gateway-lifecycle",
+    ...(options.groupId ? { groupId: options.groupId } : {}),
     handlers,
-    deadLetters: deadLetterLedger(options.platform.mongo.db),
-    retry: consumerRetryOf(options.config),
-    logger: options.platform.logger.child({ component: "lifecycle-projector" }),
+    component: "lifecycle-projector",
   });
 }

@@ -1,13 +1,10 @@
 import {
-  consumerGroupId,
-  consumerRetryOf,
-  deadLetterLedger,
   type EventHandlers,
   type InstallEvent,
   installEventTypes,
   type Platform,
   type RunningConsumer,
-  runConsumer,
+  startServiceConsumer,
 } from "@installhub/shared";
 import type { GatewayConfig } from "../config.ts";
 import type { InstallStatusStore } from "../data-access/install-status-store.ts";
@@ -26,17 +23,11 @@ export function startProjector(options: {
     await options.store.apply(event);
   };
   const handlers = Object.fromEntries(installEventTypes.map((type) => [type, project])) as EventHandlers;
-  return runConsumer({
-    kafka: options.platform.kafka,
-    codec: options.platform.codec,
-    topic: options.config.INSTALL_EVENTS_TOPIC,
-    dlqTopic: options.config.DLQ_TOPIC,
-    groupId: options.groupId ?? consumerGroupId(options.config, "gateway-projector"),
+  return startServiceConsumer(options.platform, options.config, {
+    groupName: "gateway-projector",
+    ...(options.groupId ? { groupId: options.groupId } : {}),
     handlers,
     batchHandler: (events) => options.store.applyMany(events),
-    deadLetters: deadLetterLedger(options.platform.mongo.db),
-    retry: consumerRetryOf(options.config),
-    sessionTimeoutMs: options.config.KAFKA_SESSION_TIMEOUT_MS,
-    logger: options.platform.logger.child({ component: "projector" }),
+    component: "projector",
   });
 }
