@@ -6,6 +6,7 @@ import {
   isDuplicateKeyError,
 } from "@installhub/shared";
 import type { Db } from "mongodb";
+import { relayQueue } from "./relay-queue.ts";
 
 type CancelRequested = InstallEventOf<"InstallCancelRequested">;
 
@@ -19,6 +20,9 @@ export { cancellationIndexes };
 export function cancellationOutbox(db: Db) {
   const collection = cancellationsOf(db);
   return {
+    // pending, markPublished, and prune: the workers read a cancel until its operation ends, so it is
+    // kept for long (30 days by default), as an operation may wait for a dependency.
+    ...relayQueue(collection, cancelRequestOf),
     /**
      * Records the cancel; once this resolves, the operation stops at its next safe point (unless it
      * finishes first). A second cancel of the same operation changes nothing and returns the first.
@@ -55,32 +59,6 @@ export function cancellationOutbox(db: Db) {
     async find(installId: string): Promise<CancelRequested | undefined> {
       const document = await collection.findOne({ _id: installId });
       return document ? cancelRequestOf(document) : undefined;
-    },
-    async markPublished(installIds: readonly string[]): Promise<void> {
-      if (installIds.length === 0) return;
-      await collection.updateMany(
-        { _id: { $in: [...installIds] }, published: false },
-        { $set: { published: true } },
-      );
-    },
-    async pending(before: Date, limit: number): Promise<CancelRequested[]> {
-      const documents = await collection
-        .find({ published: false, requestedAt: { $lt: before.toISOString() } })
-        .sort({ requestedAt: 1 })
-        .limit(limit)
-        .toArray();
-      return documents.map(cancelRequestOf);
-    },
-    /**
-     * Forgets published cancels requested before `before`. The workers read a cancel until its
-     * operation ends; kept for long (30 days by default), as an operation may wait for a dependency.
-     */
-    async prune(before: Date): Promise<number> {
-      const { deletedCount } = await collection.deleteMany({
-        published: true,
-        requestedAt: { $lt: before.toISOString() },
-      });
-      return deletedCount;
     },
   };
 }

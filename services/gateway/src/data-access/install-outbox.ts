@@ -7,6 +7,7 @@ import {
 import type { Collection, Db, Filter } from "mongodb";
 import { z } from "zod";
 import type { Cursor } from "../domain/cursor.ts";
+import { type RelayedDocument, relayQueue } from "./relay-queue.ts";
 
 type Requested = InstallEventOf<"InstallRequested">;
 /** What the outbox holds: the request that starts an operation, an install's or an uninstall's. */
@@ -20,13 +21,8 @@ const OperationRequest = z.discriminatedUnion("type", [InstallRequested, Uninsta
  * outbox and relay, so a tenant's operations reach the topic in the order they were accepted. The
  * event is kept as JSON text: artifact keys may hold '.', which a nested document cannot.
  */
-interface OutboxDocument {
-  _id: string;
+interface OutboxDocument extends RelayedDocument {
   tenantId: string;
-  /** The event's `occurredAt`, so entries sort like statuses. */
-  requestedAt: string;
-  requestJson: string;
-  published: boolean;
   /** Absent on entries from before uninstalls: an install. */
   kind?: "uninstall";
 }
@@ -51,6 +47,8 @@ const eventOf = (document: Pick<OutboxDocument, "requestJson">): OperationReques
 export function installOutbox(db: Db) {
   const collection: Collection<OutboxDocument> = db.collection(installOutboxCollection);
   return {
+    // pending, markPublished, and prune (the projection has an entry long before it is pruned).
+    ...relayQueue(collection, eventOf),
     /** Records an accepted install or uninstall; once this resolves, it will happen. */
     async accept(event: OperationRequest): Promise<void> {
       await collection.insertOne({
@@ -61,23 +59,6 @@ export function installOutbox(db: Db) {
         published: false,
         ...(event.type === "UninstallRequested" ? { kind: "uninstall" as const } : {}),
       });
-    },
-    /** The events are on the topic; the relay need not publish them again. */
-    async markPublished(installIds: readonly string[]): Promise<void> {
-      if (installIds.length === 0) return;
-      await collection.updateMany(
-        { _id: { $in: [...installIds] }, published: false },
-        { $set: { published: true } },
-      );
-    },
-    /** Accepted operations requested before `before` whose event is not known to be on the topic. */
-    async pending(before: Date, limit: number): Promise<OperationRequest[]> {
-      const documents = await collection
-        .find({ published: false, requestedAt: { $lt: before.toISOString() } })
-        .sort({ requestedAt: 1 })
-        .limit(limit)
-        .toArray();
-      return documents.map(eventOf);
     },
     /** The accepted install's event, published or not (undefined for an uninstall's id). */
     async find(installId: string): Promise<Requested | undefined> {
@@ -124,14 +105,6 @@ export function installOutbox(db: Db) {
     async withdraw(installId: string): Promise<boolean> {
       const { deletedCount } = await collection.deleteOne({ _id: installId, published: false });
       return deletedCount === 1;
-    },
-    /** Forgets published entries requested before `before` (the projection has them by then). */
-    async prune(before: Date): Promise<number> {
-      const { deletedCount } = await collection.deleteMany({
-        published: true,
-        requestedAt: { $lt: before.toISOString() },
-      });
-      return deletedCount;
     },
   };
 }
