@@ -1,7 +1,7 @@
 import { cancellationReads, type Logger, type RunningWorker, startWorker } from "@installhub/shared";
 import { type ClamdClient, clamdClient } from "./clamav/clamd-client.ts";
 import type { ScannerConfig } from "./config.ts";
-import { scanVerdictIndexes, scanVerdictsOf } from "./data-access/scan-verdicts.ts";
+import { scanVerdictIndexes, scanVerdictStore } from "./data-access/scan-verdicts.ts";
 import { defaultContentRules } from "./domain/content-rules.ts";
 import type { ScanPolicy } from "./domain/scan.ts";
 import { scannerHandlers } from "./entry-points/handlers.ts";
@@ -42,7 +42,7 @@ export function startScanner(config: ScannerConfig, logger?: Logger): Promise<Ru
       const deps = {
         config,
         policy: scanPolicyOf(config),
-        verdicts: scanVerdictsOf(platform.mongo.db),
+        verdicts: scanVerdictStore(platform.mongo.db),
         publisher: platform.publisher,
         clamd,
         cancellations: cancellationReads(platform.mongo.db),

@@ -12,7 +12,7 @@ import {
   waitFor,
 } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scanVerdictsCollection, scanVerdictsOf } from "../src/data-access/scan-verdicts.ts";
+import { scanVerdictStore, scanVerdictsCollection } from "../src/data-access/scan-verdicts.ts";
 import { startScanner } from "../src/service.ts";
 import {
   type Harness,
@@ -304,7 +304,7 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
     expect(ofType(events, "InstallRequested")).toHaveLength(2);
     expect(ofType(events, "SecurityScanStarted")).toHaveLength(2);
     expect(ofType(events, "SecurityScanCompleted")).toHaveLength(1);
-    const stored = await scanVerdictsOf(harness.mongo.db).find(request.installId);
+    const stored = await scanVerdictStore(harness.mongo.db).find(request.installId);
     expect(stored).toMatchObject({ verdict: "PASS", archiveSha256: request.archive.sha256 });
     expect(stored?.publishedAt).toBeInstanceOf(Date);
   });
@@ -317,7 +317,7 @@ describe("scanner over Kafka, the registry, MongoDB and the dev CDN", () => {
       file: "x",
       message: "decided before a crash",
     };
-    await scanVerdictsOf(harness.mongo.db).record(request, {
+    await scanVerdictStore(harness.mongo.db).record(request, {
       verdict: "WARN",
       archiveSha256: request.archive.sha256,
       events: [

@@ -1,7 +1,7 @@
 import type { InstallEvent } from "@installhub/shared";
 import { ownedAfter } from "./installed-package.ts";
 import type { ImportJournal } from "./journal.ts";
-import { eventsOf } from "./projections.ts";
+import { eventsOf } from "./journal-outputs.ts";
 
 /*
  * The events that follow from a journal of any lifecycle operation (docs/lifecycle.md). Like

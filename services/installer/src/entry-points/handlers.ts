@@ -17,8 +17,8 @@ export function installerHandlers(deps: InstallerDeps): { handlers: EventHandler
     handlers: {
       InstallRequested: (request) => deps.requests.save(request),
       // A FAIL verdict ends the install at the scanner, which emits the InstallFailed.
-      SecurityScanCompleted: async (verdict, context) => {
-        if (verdict.verdict !== "FAIL") await importPackage(deps, verdict, context);
+      SecurityScanCompleted: async (scan, context) => {
+        if (scan.verdict !== "FAIL") await importPackage(deps, scan, context);
       },
       InstallFailed: async (failure, context) => {
         await recordEarlierFailure(deps, failure, context.logger);

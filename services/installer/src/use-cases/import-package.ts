@@ -34,11 +34,11 @@ type VerifiedArchive = { contents: PackageContents } | { failure: ImportFailure 
  */
 export async function importPackage(
   deps: InstallerDeps,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
+  scan: InstallEventOf<"SecurityScanCompleted">,
   context: HandlerContext,
 ): Promise<void> {
-  const request = await deps.requests.find(verdict.installId);
-  if (!request) throw new PermanentError(`no InstallRequested was recorded for ${verdict.installId}`);
+  const request = await deps.requests.find(scan.installId);
+  if (!request) throw new PermanentError(`no InstallRequested was recorded for ${scan.installId}`);
   let journal = await deps.journals.find(request.importId);
   if (!journal) {
     // Cancelled while it was queued or scanned: it ends here, before anything is downloaded or written.
@@ -46,14 +46,14 @@ export async function importPackage(
     if (cancel) {
       const failure = cancelledFailure(cancel, deps.now(), { stage: "SecurityScan" });
       journal = await deps.journals.create(
-        newJournal(request, verdict.archiveSha256, failure.at, null, failure),
+        newJournal(request, scan.archiveSha256, failure.at, null, failure),
       );
     }
   }
   if (!journal || (!journal.failure && unfinished(journal))) {
     const resuming = journal !== null;
-    const archive = await verifiedArchive(deps, request, verdict);
-    journal ??= await deps.journals.create(await planOf(deps, request, verdict, archive));
+    const archive = await verifiedArchive(deps, request, scan);
+    journal ??= await deps.journals.create(await planOf(deps, request, scan, archive));
     // A run that stopped (a crash, a rebalance) may have written artifacts it did not record yet.
     if (resuming) journal = await recordWhatWasApplied(deps, journal);
     if (!journal.failure && !journal.dryRun) {
@@ -70,20 +70,20 @@ export async function importPackage(
  */
 export async function failImport(
   deps: InstallerDeps,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
+  scan: InstallEventOf<"SecurityScanCompleted">,
   error: unknown,
   logger: Logger,
 ): Promise<void> {
   const failure = internalFailure("import", error, deps.now());
-  const request = await deps.requests.find(verdict.installId).catch(deterministicAs(null));
+  const request = await deps.requests.find(scan.installId).catch(deterministicAs(null));
   const journalOf = async () => {
     if (!request) throw new PermanentError("no request on record to keep a journal for");
     return (
       (await deps.journals.find(request.importId)) ??
-      (await deps.journals.create(newJournal(request, verdict.archiveSha256, failure.at, null, failure)))
+      (await deps.journals.create(newJournal(request, scan.archiveSha256, failure.at, null, failure)))
     );
   };
-  const { installId, tenantId, packageId, version } = verdict;
+  const { installId, tenantId, packageId, version } = scan;
   const head = {
     type: "InstallFailed" as const,
     ...{ installId, tenantId, packageId, version, stage: "Installing" as const },
@@ -109,16 +109,16 @@ const deterministicAs =
 async function verifiedArchive(
   deps: InstallerDeps,
   request: InstallRequest,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
+  scan: InstallEventOf<"SecurityScanCompleted">,
 ): Promise<VerifiedArchive> {
   const fail = (error: string, message: string, details: Record<string, unknown>) => ({
     failure: { error, message, details, at: deps.now() },
   });
-  if (!verdict.approvedFiles) {
+  if (!scan.approvedFiles) {
     return fail(
       "RescanRequired",
       "The scan verdict does not list the files it approved (it predates that list); install again to rescan",
-      { scannedSha256: verdict.archiveSha256 },
+      { scannedSha256: scan.archiveSha256 },
     );
   }
   let downloaded: Awaited<ReturnType<InstallerDeps["fetchArchive"]>>;
@@ -128,16 +128,16 @@ async function verifiedArchive(
     if (!(error instanceof DownloadError)) throw error;
     return fail("ArchiveUnavailable", error.message, { reason: error.code });
   }
-  if (downloaded.sha256 !== verdict.archiveSha256 || downloaded.sha256 !== request.archive.sha256) {
+  if (downloaded.sha256 !== scan.archiveSha256 || downloaded.sha256 !== request.archive.sha256) {
     return fail("ArchiveChanged", "The archive on the CDN is not the one that was scanned", {
-      scannedSha256: verdict.archiveSha256,
+      scannedSha256: scan.archiveSha256,
       requestedSha256: request.archive.sha256,
       downloadedSha256: downloaded.sha256,
     });
   }
   const reading = await readApprovedPackage(
     downloaded.bytes,
-    verdict.approvedFiles,
+    scan.approvedFiles,
     request,
     deps.settings.archiveLimits,
   );
@@ -149,12 +149,12 @@ async function verifiedArchive(
 async function planOf(
   deps: InstallerDeps,
   request: InstallRequest,
-  verdict: InstallEventOf<"SecurityScanCompleted">,
+  scan: InstallEventOf<"SecurityScanCompleted">,
   archive: VerifiedArchive,
 ): Promise<ImportJournal> {
   const startedAt = deps.now();
   if ("failure" in archive) {
-    return newJournal(request, verdict.archiveSha256, startedAt, null, archive.failure);
+    return newJournal(request, scan.archiveSha256, startedAt, null, archive.failure);
   }
-  return planInstall(deps, request, verdict.archiveSha256, archive.contents, startedAt);
+  return planInstall(deps, request, scan.archiveSha256, archive.contents, startedAt);
 }

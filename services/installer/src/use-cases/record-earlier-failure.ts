@@ -1,5 +1,5 @@
 import type { InstallEventOf, Logger } from "@installhub/shared";
-import { earlierFailureOf } from "../domain/projections.ts";
+import { earlierFailureOf } from "../domain/journal-outputs.ts";
 import type { InstallerDeps } from "./installer-deps.ts";
 
 /**

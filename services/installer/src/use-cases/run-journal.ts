@@ -15,10 +15,10 @@ import {
   withPublished,
   withUndone,
 } from "../domain/journal.ts";
+import { auditEntriesOf, importRecordOf } from "../domain/journal-outputs.ts";
 import { journalEvents } from "../domain/lifecycle-events.ts";
 import { cancelledFailure } from "../domain/lifecycle-journal.ts";
 import type { PlanStep } from "../domain/plan.ts";
-import { auditEntriesOf, importRecordOf } from "../domain/projections.ts";
 import type { InstallerDeps } from "./installer-deps.ts";
 
 /*

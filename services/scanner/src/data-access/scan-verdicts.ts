@@ -31,7 +31,7 @@ export interface ScanVerdicts {
   markPublished(installId: string): Promise<void>;
 }
 
-export function scanVerdictsOf(db: Db): ScanVerdicts {
+export function scanVerdictStore(db: Db): ScanVerdicts {
   const collection: Collection<ScanVerdictDocument> = db.collection(scanVerdictsCollection);
   return {
     find: (installId) => collection.findOne({ _id: installId }),

@@ -1,8 +1,8 @@
 import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
 import type { ImportJournal } from "./journal.ts";
+import { auditEntriesOf, earlierFailureOf, eventsOf, importRecordOf } from "./journal-outputs.ts";
 import type { PlanStep } from "./plan.ts";
-import { auditEntriesOf, earlierFailureOf, eventsOf, importRecordOf } from "./projections.ts";
 import type { TenantArtifact } from "./tenant-artifact.ts";
 
 const previous: TenantArtifact = {

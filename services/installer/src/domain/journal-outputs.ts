@@ -11,7 +11,7 @@ import type { PlanStep } from "./plan.ts";
 /*
  * The events, audit entries and import record that follow from a journal. Each list only ever grows
  * at its end as the journal advances, and every timestamp comes from the journal, so projecting the
- * same journal again (after a crash, on a redelivered verdict) gives identical values.
+ * same journal again (after a crash, on a redelivered verdict) gives identical values. (The gateway's projectors are something else: they fold the events into read models.)
  */
 
 export function eventsOf(journal: ImportJournal): InstallEvent[] {
