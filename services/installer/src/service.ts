@@ -61,7 +61,7 @@ export function startInstaller(
             progressIntervalMs: config.INSTALL_PROGRESS_INTERVAL_MS,
             cancelCheckIntervalMs: config.INSTALL_CANCEL_CHECK_INTERVAL_MS,
           },
-          now: () => new Date().toISOString(),
+          now: () => new Date(),
         }),
       ),
   });

@@ -32,6 +32,7 @@ export async function startNotifier(config: NotifierConfig, logger?: Logger): Pr
     publisher: platform.publisher,
     smtp,
     logger: platform.logger,
+    now: () => new Date(),
   });
   const worker = await startWorker({
     name: "notifier",

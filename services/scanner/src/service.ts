@@ -46,6 +46,7 @@ export function startScanner(config: ScannerConfig, logger?: Logger): Promise<Ru
         publisher: platform.publisher,
         clamd,
         cancellations: cancellationReads(platform.mongo.db),
+        now: () => new Date(),
       };
       return scannerHandlers(deps);
     },

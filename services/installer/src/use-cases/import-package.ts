@@ -44,7 +44,7 @@ export async function importPackage(
     // Cancelled while it was queued or scanned: it ends here, before anything is downloaded or written.
     const cancel = await deps.cancellations.find(request.installId);
     if (cancel) {
-      const failure = cancelledFailure(cancel, deps.now(), { stage: "SecurityScan" });
+      const failure = cancelledFailure(cancel, deps.now().toISOString(), { stage: "SecurityScan" });
       journal = await deps.journals.create(
         newJournal(request, scan.archiveSha256, failure.at, null, failure),
       );
@@ -74,7 +74,7 @@ export async function failImport(
   error: unknown,
   logger: Logger,
 ): Promise<void> {
-  const failure = internalFailure("import", error, deps.now());
+  const failure = internalFailure("import", error, deps.now().toISOString());
   const request = await deps.requests.find(scan.installId).catch(deterministicAs(null));
   const journalOf = async () => {
     if (!request) throw new PermanentError("no request on record to keep a journal for");
@@ -112,7 +112,7 @@ async function verifiedArchive(
   scan: InstallEventOf<"SecurityScanCompleted">,
 ): Promise<VerifiedArchive> {
   const fail = (error: string, message: string, details: Record<string, unknown>) => ({
-    failure: { error, message, details, at: deps.now() },
+    failure: { error, message, details, at: deps.now().toISOString() },
   });
   if (!scan.approvedFiles) {
     return fail(
@@ -152,7 +152,7 @@ async function planOf(
   scan: InstallEventOf<"SecurityScanCompleted">,
   archive: VerifiedArchive,
 ): Promise<ImportJournal> {
-  const startedAt = deps.now();
+  const startedAt = deps.now().toISOString();
   if ("failure" in archive) {
     return newJournal(request, scan.archiveSha256, startedAt, null, archive.failure);
   }

@@ -30,5 +30,6 @@ export interface InstallerDeps {
     /** How often a running import or uninstall asks whether it was cancelled (also once before it ends). */
     cancelCheckIntervalMs: number;
   };
-  now(): string;
+  /** The clock every timestamp the installer writes comes from. */
+  now(): Date;
 }

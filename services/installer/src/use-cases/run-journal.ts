@@ -102,7 +102,7 @@ export async function finishImport(
     if (journal.failure) journal = await rollBack(deps, journal);
     const status = journal.failure ? "Failed" : "Success";
     journal = await deps.journals.transition(journal, (current) =>
-      withOutcome(current, { status, completedAt: deps.now() }),
+      withOutcome(current, { status, completedAt: deps.now().toISOString() }),
     );
     logger.info({ importId: journal._id, outcome: status }, "import finished");
   }
@@ -114,7 +114,7 @@ async function failIfCancelled(deps: InstallerDeps, journal: ImportJournal): Pro
   const cancel = await deps.cancellations.find(journal.installId);
   if (!cancel) return journal;
   return deps.journals.transition(journal, (current) =>
-    withFailure(current, cancelledFailure(cancel, deps.now(), undefined)),
+    withFailure(current, cancelledFailure(cancel, deps.now().toISOString(), undefined)),
   );
 }
 
@@ -130,7 +130,9 @@ export async function recordWhatWasApplied(
     steps.map((step) => step.resultingKey),
   );
   const applied = appliedButUnrecorded(journal, versions);
-  return deps.journals.transition(journal, (current) => withApplied(current, applied, deps.now()));
+  return deps.journals.transition(journal, (current) =>
+    withApplied(current, applied, deps.now().toISOString()),
+  );
 }
 
 /**
@@ -157,7 +159,7 @@ export async function applyEachArtifact(
     const indexes = unrecorded;
     unrecorded = [];
     recordedAt = Date.now();
-    const at = deps.now();
+    const at = deps.now().toISOString();
     journal = await deps.journals.transition(journal, (current) => {
       const applied = withApplied(current, indexes, at);
       return then ? then(applied) : applied;
@@ -169,12 +171,16 @@ export async function applyEachArtifact(
       askedAt = Date.now();
       const cancel = await deps.cancellations.find(journal.installId);
       if (cancel) {
-        await record((current) => withFailure(current, cancelledFailure(cancel, deps.now(), undefined)));
+        await record((current) =>
+          withFailure(current, cancelledFailure(cancel, deps.now().toISOString(), undefined)),
+        );
         return journal;
       }
     }
     if (step.action === "Fail") {
-      await record((current) => withFailure(current, conflictFailure(step, current.tenantId, deps.now())));
+      await record((current) =>
+        withFailure(current, conflictFailure(step, current.tenantId, deps.now().toISOString())),
+      );
       return journal;
     }
     const failure = await writeArtifact(deps, journal, step, archive.contents);
@@ -213,13 +219,13 @@ async function writeArtifact(
       tenantId: journal.tenantId,
       content: contents.artifactContent.get(step.key)!,
       source: { packageId: journal.packageId, version: journal.version, importId: journal._id },
-      updatedAt: deps.now(),
+      updatedAt: deps.now().toISOString(),
     });
     return undefined;
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
     const details = { artifactKey: step.key, index: step.index };
-    return { error: "StoreConflict", message: error.message, details, at: deps.now() };
+    return { error: "StoreConflict", message: error.message, details, at: deps.now().toISOString() };
   }
 }
 
@@ -234,7 +240,7 @@ async function rollBack(deps: InstallerDeps, failed: ImportJournal): Promise<Imp
     await deps.artifacts.undo(failed.tenantId, step);
     undone.push(step.index);
   }
-  const at = deps.now();
+  const at = deps.now().toISOString();
   return deps.journals.transition(failed, (current) => withUndone(current, undone, at));
 }
 

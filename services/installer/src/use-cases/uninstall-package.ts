@@ -43,7 +43,7 @@ export async function uninstallPackage(
 }
 
 async function planOf(deps: InstallerDeps, request: UninstallRequest): Promise<ImportJournal> {
-  const startedAt = deps.now();
+  const startedAt = deps.now().toISOString();
   const cancel = await deps.cancellations.find(request.installId);
   const installed = await deps.installed.find(request.tenantId, request.packageId);
   if (cancel) {
@@ -76,7 +76,7 @@ export async function failUninstall(
   error: unknown,
   logger: Logger,
 ): Promise<void> {
-  const failure = internalFailure("uninstall", error, deps.now());
+  const failure = internalFailure("uninstall", error, deps.now().toISOString());
   const journalOf = async () =>
     (await deps.journals.find(request.importId)) ??
     (await deps.journals.create(

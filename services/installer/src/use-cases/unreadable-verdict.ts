@@ -25,7 +25,7 @@ export async function failUnreadableVerdict(
     tenantId: request?.tenantId ?? record.tenantId ?? "",
     packageId: request?.packageId ?? record.packageId ?? "unknown",
     version: request?.version ?? record.version ?? "unknown",
-    occurredAt: deps.now(),
+    occurredAt: deps.now().toISOString(),
     ...(request ? { importId: request.importId } : {}),
     stage: "SecurityScan",
     error: "UndecodableEvent",

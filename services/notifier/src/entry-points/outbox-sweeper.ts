@@ -23,7 +23,7 @@ export function startOutboxSweeper(deps: DeliveryDeps, intervalMs: number): Outb
   let timer: NodeJS.Timeout | undefined;
 
   const sweep = async () => {
-    const ids = await findRetryableMailIds(deps.db, new Date(), mailsPerSweep);
+    const ids = await findRetryableMailIds(deps.db, deps.now(), mailsPerSweep);
     for (const id of ids) {
       if (stopped) return;
       await reportDeliveries(deps, [

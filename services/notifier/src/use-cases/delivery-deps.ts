@@ -10,4 +10,6 @@ export interface DeliveryDeps {
   publisher: EventPublisher;
   smtp: SmtpSender;
   logger: Logger;
+  /** The clock the use cases read (stores stamp their own bookkeeping). */
+  now(): Date;
 }

@@ -37,7 +37,7 @@ export async function notifyByEmail(
     logger.warn({ error }, "no e-mail sent");
     return { install, channel: "email", recipient: "", notificationId: id, outcome: "failed", error };
   }
-  const now = new Date();
+  const now = deps.now();
   const claimed = await enqueueClaimedMail(
     deps.db,
     {
@@ -66,7 +66,7 @@ export async function deliverOutboxMail(
   options: { first: boolean; logger: Logger },
 ): Promise<DeliveryReport | undefined> {
   const before = await claimMail(deps.db, id, {
-    now: new Date(),
+    now: deps.now(),
     leaseMs: sendingLeaseMs(deps.smtp.limits),
     first: options.first,
   });
@@ -99,7 +99,7 @@ async function sendRound(deps: DeliveryDeps, mail: OutboxMail, logger: Logger): 
     return { ...report, outcome: "delivered" };
   }
   const delay = delayAfterFailedRound(mail.failedRounds + 1, deps.config.OUTBOX_SWEEP_INTERVAL_MS);
-  const nextAttemptAt = new Date(Date.now() + delay);
+  const nextAttemptAt = new Date(deps.now().getTime() + delay);
   await untilRecorded(() =>
     markFailed(deps.db, id, { attempts: result.attempts, error: result.error, nextAttemptAt }),
   );

@@ -51,7 +51,7 @@ async function notifyInApp(
     title: message.title,
     body: message.summary,
     link: message.link.path,
-    createdAt: new Date().toISOString(),
+    createdAt: deps.now().toISOString(),
     readAt: null,
   });
   return {

@@ -35,7 +35,7 @@ export interface DeliveryReport {
  * replay, never loses one.
  */
 export async function reportDeliveries(
-  deps: Pick<DeliveryDeps, "db" | "publisher">,
+  deps: Pick<DeliveryDeps, "db" | "publisher" | "now">,
   reports: readonly (DeliveryReport | undefined)[],
 ): Promise<void> {
   const events = reports
@@ -44,7 +44,7 @@ export async function reportDeliveries(
       (report): InstallEventOf<"NotificationDelivered"> => ({
         type: "NotificationDelivered",
         ...installRefOf(report.install),
-        occurredAt: new Date().toISOString(),
+        occurredAt: deps.now().toISOString(),
         channel: report.channel,
         recipient: report.recipient,
         notificationId: report.notificationId,
@@ -60,5 +60,7 @@ export async function reportDeliveries(
 }
 
 /** One report: `reportDeliveries` of one. */
-export const reportDelivery = (deps: Pick<DeliveryDeps, "db" | "publisher">, report: DeliveryReport) =>
-  reportDeliveries(deps, [report]);
+export const reportDelivery = (
+  deps: Pick<DeliveryDeps, "db" | "publisher" | "now">,
+  report: DeliveryReport,
+) => reportDeliveries(deps, [report]);

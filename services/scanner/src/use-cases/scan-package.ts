@@ -33,7 +33,8 @@ export interface ScannerDeps {
   clamd: ClamdClient | undefined;
   /** Cancels the gateway accepted: asked before the download and before the verdict. */
   cancellations: CancellationReads;
-  now?: () => Date;
+  /** The clock of every timestamp in the outcome. */
+  now: () => Date;
 }
 
 type Request = InstallEventOf<"InstallRequested">;
@@ -48,13 +49,12 @@ export async function scanRequestedPackage(
   request: Request,
   logger: Logger,
 ): Promise<void> {
-  const now = deps.now ?? (() => new Date());
   const stored = await deps.verdicts.find(request.installId);
   if (stored?.publishedAt) {
     logger.info({ verdict: stored.verdict }, "scan outcome already published; nothing to do");
     return;
   }
-  const decided = stored ?? (await deps.verdicts.record(request, await decide(request, deps, now, logger)));
+  const decided = stored ?? (await deps.verdicts.record(request, await decide(request, deps, logger)));
   await deps.publisher.publish(decided.events);
   await deps.verdicts.markPublished(request.installId);
   logVerdict(decided, logger);
@@ -66,8 +66,7 @@ export async function scanRequestedPackage(
  * refuses it, the failure event is published directly.
  */
 export async function failScan(deps: ScannerDeps, request: Request, error: unknown, logger: Logger) {
-  const now = deps.now ?? (() => new Date());
-  const outcome = internalErrorOutcome(request, describeError(error), now());
+  const outcome = internalErrorOutcome(request, describeError(error), deps.now());
   try {
     const stored = await deps.verdicts.record(request, outcome);
     if (stored.publishedAt) return;
@@ -101,7 +100,7 @@ export async function failUnreadableRequest(
     tenantId: record.tenantId,
     packageId: record.packageId ?? "unknown",
     version: record.version ?? "unknown",
-    occurredAt: (deps.now ?? (() => new Date()))().toISOString(),
+    occurredAt: deps.now().toISOString(),
     stage: "Queued",
     error: "UndecodableEvent",
     message: "The install request could not be read, so the package was not installed",
@@ -115,26 +114,18 @@ export async function failUnreadableRequest(
  * while it was scanned (a PASS or WARN is not passed on: the installer would only be told to stop).
  * A FAIL stands — the install ends either way, and the findings are worth knowing.
  */
-async function decide(
-  request: Request,
-  deps: ScannerDeps,
-  now: () => Date,
-  logger: Logger,
-): Promise<ScanOutcome> {
+async function decide(request: Request, deps: ScannerDeps, logger: Logger): Promise<ScanOutcome> {
+  const { now } = deps;
   const early = await deps.cancellations.find(request.installId);
   if (early) return cancelledOutcome(request, early, "Queued", now());
-  const outcome = await scan(request, deps, now, logger);
+  const outcome = await scan(request, deps, logger);
   if (outcome.verdict !== "PASS" && outcome.verdict !== "WARN") return outcome;
   const late = await deps.cancellations.find(request.installId);
   return late ? cancelledOutcome(request, late, "SecurityScan", now()) : outcome;
 }
 
-async function scan(
-  request: Request,
-  deps: ScannerDeps,
-  now: () => Date,
-  logger: Logger,
-): Promise<ScanOutcome> {
+async function scan(request: Request, deps: ScannerDeps, logger: Logger): Promise<ScanOutcome> {
+  const { now } = deps;
   await deps.publisher.publish(scanStarted(request, "Downloading", now()));
   let archive: { bytes: Buffer; sha256: string };
   try {
