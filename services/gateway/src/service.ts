@@ -4,6 +4,7 @@ import {
   connectPlatform,
   consumerReadiness,
   ensureIndexes,
+  type InstallEvent,
   type Logger,
   type Platform,
   type RunningConsumer,
@@ -24,7 +25,7 @@ import { idempotencyWindowMs } from "./domain/idempotency.ts";
 import { createApp } from "./entry-points/http/app.ts";
 import type { InstallAccepted } from "./entry-points/http/schemas.ts";
 import { startLifecycleProjector } from "./entry-points/lifecycle-projector.ts";
-import { type OutboxRelay, startOutboxRelay } from "./entry-points/outbox-relay.ts";
+import { type OutboxRelay, type RelayedOutbox, startOutboxRelay } from "./entry-points/outbox-relay.ts";
 import { startProjector } from "./entry-points/projector.ts";
 
 export interface GatewayOptions {
@@ -72,27 +73,21 @@ export async function startGateway(
   // on a large install_status (and on FerretDB), and a 30-second-old history estimates just as well.
   const recentCompletions = cachedFor(30_000, () => statuses.recentlySucceeded(50));
   const outbox = installOutbox(db);
-  const relay = startOutboxRelay({
-    publisher: platform.publisher,
-    outbox,
-    logger: platform.logger.child({ component: "outbox" }),
-    settings: {
-      sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
-      graceMs: config.OUTBOX_RELAY_GRACE_MS,
-      maxRetryDelayMs: 5_000,
-    },
-  });
+  const relaySettings = {
+    sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
+    graceMs: config.OUTBOX_RELAY_GRACE_MS,
+    maxRetryDelayMs: 5_000,
+  };
+  const relayOf = <E extends InstallEvent>(outbox: RelayedOutbox<E>, component: string) =>
+    startOutboxRelay({
+      publisher: platform.publisher,
+      outbox,
+      logger: platform.logger.child({ component }),
+      settings: relaySettings,
+    });
+  const relay = relayOf(outbox, "outbox");
   const cancellations = cancellationOutbox(db);
-  const cancelRelay = startOutboxRelay({
-    publisher: platform.publisher,
-    outbox: cancellations,
-    logger: platform.logger.child({ component: "cancel-outbox" }),
-    settings: {
-      sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
-      graceMs: config.OUTBOX_RELAY_GRACE_MS,
-      maxRetryDelayMs: 5_000,
-    },
-  });
+  const cancelRelay = relayOf(cancellations, "cancel-outbox");
   const lifecycle = lifecycleProjectionStore(db);
   const idempotency = idempotencyStore<InstallAccepted>(db);
   const pruning = pruneEvery(60_000, async () => {

@@ -6,7 +6,7 @@ import {
   isDuplicateKeyError,
 } from "@installhub/shared";
 import type { Db } from "mongodb";
-import { relayQueue } from "./relay-queue.ts";
+import { relayedEntry, relayQueue } from "./relay-queue.ts";
 
 type CancelRequested = InstallEventOf<"InstallCancelRequested">;
 
@@ -29,13 +29,7 @@ export function cancellationOutbox(db: Db) {
      */
     async accept(event: CancelRequested): Promise<CancelRequested> {
       try {
-        await collection.insertOne({
-          _id: event.installId,
-          tenantId: event.tenantId,
-          requestedAt: event.occurredAt,
-          requestJson: JSON.stringify(event),
-          published: false,
-        });
+        await collection.insertOne(relayedEntry(event));
         return event;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;

@@ -7,7 +7,7 @@ import {
 import type { Collection, Db, Filter } from "mongodb";
 import { z } from "zod";
 import type { Cursor } from "../domain/cursor.ts";
-import { type RelayedDocument, relayQueue } from "./relay-queue.ts";
+import { type RelayedDocument, relayedEntry, relayQueue } from "./relay-queue.ts";
 
 type Requested = InstallEventOf<"InstallRequested">;
 /** What the outbox holds: the request that starts an operation, an install's or an uninstall's. */
@@ -52,11 +52,7 @@ export function installOutbox(db: Db) {
     /** Records an accepted install or uninstall; once this resolves, it will happen. */
     async accept(event: OperationRequest): Promise<void> {
       await collection.insertOne({
-        _id: event.installId,
-        tenantId: event.tenantId,
-        requestedAt: event.occurredAt,
-        requestJson: JSON.stringify(event),
-        published: false,
+        ...relayedEntry(event),
         ...(event.type === "UninstallRequested" ? { kind: "uninstall" as const } : {}),
       });
     },

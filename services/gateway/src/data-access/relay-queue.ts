@@ -54,3 +54,18 @@ export function relayQueue<D extends RelayedDocument, E>(
     },
   };
 }
+
+/** A new, unpublished outbox entry holding `event`. */
+export function relayedEntry(event: {
+  installId: string;
+  tenantId: string;
+  occurredAt: string;
+}): RelayedDocument & { tenantId: string } {
+  return {
+    _id: event.installId,
+    tenantId: event.tenantId,
+    requestedAt: event.occurredAt,
+    requestJson: JSON.stringify(event),
+    published: false,
+  };
+}

@@ -4,6 +4,7 @@ import type {
   ImportRecordDocument,
   InstallEvent,
   InstallEventOf,
+  InstallStage,
 } from "@installhub/shared";
 import { countsOf, type ImportJournal, type InstallRequest, writesTenant } from "./journal.ts";
 import type { PlanStep } from "./plan.ts";
@@ -56,21 +57,29 @@ export function eventsOf(journal: ImportJournal): InstallEvent[] {
       ...(journal.dryRun ? { plan: steps?.filter(isArtifactStep).map(plannedArtifact) ?? [] } : {}),
     });
   }
-  if (journal.outcome?.status === "Failed" && journal.failure) {
-    events.push({
-      type: "InstallFailed",
-      ...base,
-      occurredAt: journal.outcome.completedAt,
-      stage: journal.failure.stage ?? "Installing",
-      error: journal.failure.error,
-      message: journal.failure.message,
-      // The installer always leaves the tenant as it found it when an import fails; only an install
-      // cancelled before its import started says it had nothing to roll back.
-      rolledBack: journal.failure.rolledBack ?? true,
-      details: journal.failure.details,
-    });
-  }
+  const failed = failureOf(journal, "Installing");
+  if (failed) events.push({ type: "InstallFailed", ...base, ...failed });
   return events;
+}
+
+/**
+ * What a failed operation's event says (`InstallFailed`, `UninstallFailed`), from its journal; undefined
+ * until the journal records a failed outcome. `stage` is where it failed, `defaultStage` when the
+ * failure does not say.
+ */
+export function failureOf(journal: ImportJournal, defaultStage: InstallStage) {
+  if (journal.outcome?.status !== "Failed" || !journal.failure) return undefined;
+  const { failure } = journal;
+  return {
+    occurredAt: journal.outcome.completedAt,
+    stage: failure.stage ?? defaultStage,
+    error: failure.error,
+    message: failure.message,
+    // The installer always leaves the tenant as it found it when an operation fails; only one
+    // cancelled before it started says it had nothing to roll back.
+    rolledBack: failure.rolledBack ?? true,
+    details: failure.details,
+  };
 }
 
 export function auditEntriesOf(journal: ImportJournal): AuditEntryDocument[] {

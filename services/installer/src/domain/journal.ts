@@ -52,9 +52,15 @@ export interface ImportJournal {
 
 export type InstallRequest = InstallEventOf<"InstallRequested">;
 
+/** What a journal takes from the request that starts its operation (an install's or an uninstall's). */
+export type JournalSubject = Pick<
+  InstallRequest,
+  "importId" | "installId" | "tenantId" | "packageId" | "version" | "dryRun" | "requestedBy"
+>;
+
 /** A journal for a request: planned, or failed before any plan (`steps` null), or both (a dry run's Fail). */
 export function newJournal(
-  request: InstallRequest,
+  request: JournalSubject,
   archiveSha256: string,
   startedAt: string,
   steps: PlanStep[] | null,

@@ -1,7 +1,7 @@
 import type { InstallEvent } from "@installhub/shared";
 import { ownedAfter } from "./installed-package.ts";
 import type { ImportJournal } from "./journal.ts";
-import { eventsOf } from "./journal-outputs.ts";
+import { eventsOf, failureOf } from "./journal-outputs.ts";
 
 /*
  * The events that follow from a journal of any lifecycle operation (docs/lifecycle.md). Like
@@ -86,17 +86,7 @@ export function uninstallEventsOf(journal: ImportJournal): InstallEvent[] {
       completedAt: journal.outcome.completedAt,
     });
   }
-  if (journal.outcome?.status === "Failed" && journal.failure) {
-    events.push({
-      type: "UninstallFailed",
-      ...base,
-      occurredAt: journal.outcome.completedAt,
-      stage: journal.failure.stage ?? "Uninstalling",
-      error: journal.failure.error,
-      message: journal.failure.message,
-      rolledBack: journal.failure.rolledBack ?? true,
-      details: journal.failure.details,
-    });
-  }
+  const failed = failureOf(journal, "Uninstalling");
+  if (failed) events.push({ type: "UninstallFailed", ...base, ...failed });
   return events;
 }

@@ -1,6 +1,6 @@
 import type { InstallEventOf, InstallStage } from "@installhub/shared";
 import type { InstalledPackage } from "./installed-package.ts";
-import type { ImportFailure, ImportJournal } from "./journal.ts";
+import { type ImportFailure, type ImportJournal, newJournal } from "./journal.ts";
 import type { PlanStep } from "./plan.ts";
 
 type UninstallRequest = InstallEventOf<"UninstallRequested">;
@@ -21,20 +21,10 @@ export function newUninstallJournal(
   steps: PlanStep[] | null,
   failure: ImportFailure | null,
 ): ImportJournal {
+  // No archive: an uninstall downloads nothing.
+  const subject = { ...request, version: installed?.version ?? request.version, dryRun: false };
   return {
-    _id: request.importId,
-    installId: request.installId,
-    tenantId: request.tenantId,
-    packageId: request.packageId,
-    version: installed?.version ?? request.version,
-    dryRun: false,
-    requestedBy: request.requestedBy,
-    archiveSha256: "",
-    startedAt,
-    steps,
-    failure,
-    outcome: null,
-    eventsPublished: 0,
+    ...newJournal(subject, "", startedAt, steps, failure),
     operation: "Uninstall",
     installedBefore: installed,
   };

@@ -42,26 +42,43 @@ export function planImport(input: PlanInput): PlanStep[] {
   const taken = new Set([...input.tenantKeys, ...input.artifacts.map((artifact) => artifact.key)]);
   return input.artifacts.map((artifact, position) => {
     const index = position + 1;
-    const existing = input.existing.get(artifact.key) ?? null;
-    const step: Omit<PlanStep, "action"> = {
+    const strategy = input.conflict.overrides[artifact.key] ?? input.conflict.defaultStrategy;
+    return artifactStep(
+      input.importId,
       index,
-      key: artifact.key,
-      type: artifact.type,
-      resultingKey: artifact.key,
-      resultingName: artifact.name,
-      conflict: existing !== null,
-      before: existing,
-      afterVersionId: versionIdOf(input.importId, index),
-      appliedAt: null,
-      undoneAt: null,
-    };
-    if (!existing) return { ...step, action: "Created" };
-    return resolveConflict(
-      step,
-      input.conflict.overrides[artifact.key] ?? input.conflict.defaultStrategy,
+      artifact,
+      input.existing.get(artifact.key) ?? null,
+      strategy,
       taken,
     );
   });
+}
+
+/**
+ * The step that writes a package's artifact at its own key: `Created` where the key is free, else the
+ * conflict resolved by `strategy` (`resolveConflict`).
+ */
+export function artifactStep(
+  importId: string,
+  index: number,
+  artifact: ManifestArtifact,
+  existing: TenantArtifact | null,
+  strategy: ConflictStrategy,
+  taken: Set<string>,
+): PlanStep {
+  const step: Omit<PlanStep, "action"> = {
+    index,
+    key: artifact.key,
+    type: artifact.type,
+    resultingKey: artifact.key,
+    resultingName: artifact.name,
+    conflict: existing !== null,
+    before: existing,
+    afterVersionId: versionIdOf(importId, index),
+    appliedAt: null,
+    undoneAt: null,
+  };
+  return existing ? resolveConflict(step, strategy, taken) : { ...step, action: "Created" };
 }
 
 /**

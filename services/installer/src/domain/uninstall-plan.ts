@@ -20,19 +20,32 @@ export function planUninstall(input: {
     const current = input.existing.get(mine.resultingKey);
     if (!current) continue;
     const untouched = current.versionId === mine.versionId;
-    steps.push({
-      index: steps.length + 1,
-      key: mine.key,
-      type: current.type,
-      resultingKey: mine.resultingKey,
-      resultingName: current.name,
-      action: untouched || input.force ? "Removed" : "Kept",
-      conflict: false,
-      before: current,
-      afterVersionId: null,
-      appliedAt: null,
-      undoneAt: null,
-    });
+    steps.push(ownedArtifactStep(steps.length + 1, mine, current, untouched || input.force));
   }
   return steps;
+}
+
+/**
+ * The step for an artifact the installed version owns and the new plan drops (an uninstall, or an
+ * upgrade whose manifest no longer has it): `Removed`, or `Kept` as the tenant has it. Writes nothing.
+ */
+export function ownedArtifactStep(
+  index: number,
+  mine: OwnedArtifact,
+  current: TenantArtifact,
+  remove: boolean,
+): PlanStep {
+  return {
+    index,
+    key: mine.key,
+    type: current.type,
+    resultingKey: mine.resultingKey,
+    resultingName: current.name,
+    action: remove ? "Removed" : "Kept",
+    conflict: false,
+    before: current,
+    afterVersionId: null,
+    appliedAt: null,
+    undoneAt: null,
+  };
 }

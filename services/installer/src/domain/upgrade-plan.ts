@@ -1,6 +1,7 @@
 import type { ManifestArtifact, OwnedArtifact, UpgradeType } from "@installhub/shared";
-import { type PlanInput, type PlanStep, resolveConflict, versionIdOf } from "./plan.ts";
+import { artifactStep, type PlanInput, type PlanStep, resolveConflict, versionIdOf } from "./plan.ts";
 import type { TenantArtifact } from "./tenant-artifact.ts";
+import { ownedArtifactStep } from "./uninstall-plan.ts";
 
 export interface UpgradePlanInput extends PlanInput {
   /** What the installed version owns in the tenant (key → where, at which version its install wrote). */
@@ -68,19 +69,7 @@ export function planUpgrade(input: UpgradePlanInput): PlanStep[] {
         : { ...step, action: "Updated", conflict: false, afterVersionId: versionIdOf(input.importId, index) };
     }
     const existing = input.existing.get(artifact.key) ?? null;
-    const step = {
-      index,
-      key: artifact.key,
-      type: artifact.type,
-      resultingKey: artifact.key,
-      resultingName: artifact.name,
-      conflict: existing !== null,
-      before: existing,
-      afterVersionId: versionIdOf(input.importId, index),
-      appliedAt: null,
-      undoneAt: null,
-    };
-    return existing ? resolveConflict(step, strategyOf(artifact.key), taken) : { ...step, action: "Created" };
+    return artifactStep(input.importId, index, artifact, existing, strategyOf(artifact.key), taken);
   });
 
   const inManifest = new Set(input.artifacts.map((artifact) => artifact.key));
@@ -90,19 +79,7 @@ export function planUpgrade(input: UpgradePlanInput): PlanStep[] {
     if (!current) continue; // gone already: nothing to remove or keep
     const changed = current.versionId !== mine.versionId;
     const remove = input.upgradeType === "Delete" || (input.upgradeType === "Mixed" && !changed);
-    steps.push({
-      index: steps.length + 1,
-      key: mine.key,
-      type: current.type,
-      resultingKey: mine.resultingKey,
-      resultingName: current.name,
-      action: remove ? "Removed" : "Kept",
-      conflict: false,
-      before: current,
-      afterVersionId: null,
-      appliedAt: null,
-      undoneAt: null,
-    });
+    steps.push(ownedArtifactStep(steps.length + 1, mine, current, remove));
   }
   return steps;
 }
