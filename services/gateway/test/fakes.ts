@@ -1,16 +1,25 @@
 import {
+  type AuditEntryDocument,
   admissionQueue,
   createLogger,
+  type ImportRecordDocument,
   type InstallEventOf,
+  type NotificationDocument,
   type PackageDocument,
   type PublisherDocument,
 } from "@installhub/shared";
+import type { CancellationOutbox } from "../src/data-access/cancellation-outbox.ts";
 import type { CatalogReads } from "../src/data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../src/data-access/idempotency-store.ts";
+import type { ImportReads } from "../src/data-access/import-reads.ts";
 import type { InstallOutbox, OperationRequest } from "../src/data-access/install-outbox.ts";
 import type { InstallStatusStore } from "../src/data-access/install-status-store.ts";
+import type { LifecycleProjectionStore, TopicPosition } from "../src/data-access/lifecycle-projection.ts";
+import type { NotificationStore } from "../src/data-access/notification-store.ts";
+import type { Cursor } from "../src/domain/cursor.ts";
 import { type InstallState, reduceInstallStatus } from "../src/domain/install-status.ts";
-import type { InstalledPackageState } from "../src/domain/installed-packages.ts";
+import { type InstalledPackageState, reduceInstalledPackage } from "../src/domain/installed-packages.ts";
+import { historyRows, type OperationHistory, reduceHistory } from "../src/domain/package-history.ts";
 import type { InstallAccepted } from "../src/entry-points/http/schemas.ts";
 import type { RequestInstallDeps } from "../src/use-cases/request-install.ts";
 
@@ -20,7 +29,26 @@ import type { RequestInstallDeps } from "../src/use-cases/request-install.ts";
  * Anything that crosses a process — Kafka, the database itself — is tested against the real thing.
  */
 
-type Requested = InstallEventOf<"InstallRequested">;
+/** Strings in the order MongoDB sorts them (by code unit, not by locale). */
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * What a query sorted `{ <sort value>: -1, _id: -1 }` after a cursor returns (the stores' pages):
+ * newest first, ties broken by id, only items before `after` in that order, at most `limit`.
+ */
+function newestFirst<T>(
+  items: T[],
+  positionOf: (item: T) => Cursor,
+  page: { after?: Cursor | undefined; limit: number },
+): T[] {
+  const descending = (a: Cursor, b: Cursor) =>
+    compareStrings(b.sortValue, a.sortValue) || compareStrings(b.id, a.id);
+  const { after } = page;
+  return items
+    .filter((item) => !after || descending(after, positionOf(item)) < 0)
+    .sort((a, b) => descending(positionOf(a), positionOf(b)))
+    .slice(0, page.limit);
+}
 
 export const acmePublisher: PublisherDocument = { _id: "acme", name: "ACME Corp", publicKey: null };
 
@@ -55,7 +83,7 @@ export function fakeCatalog(packages: PackageDocument[] = [examplePackage()]): C
     listPackages: async ({ afterId, limit, trustLevel }) =>
       packages
         .filter((pkg) => (!afterId || pkg._id > afterId) && (!trustLevel || pkg.trustLevel === trustLevel))
-        .sort((a, b) => a._id.localeCompare(b._id))
+        .sort((a, b) => compareStrings(a._id, b._id))
         .slice(0, limit),
   };
 }
@@ -77,10 +105,14 @@ export function fakeStatuses(
     },
     find: async (id) => states.get(id),
     projected: async (ids) => new Set(ids.filter((id) => states.has(id))),
-    listForTenant: async ({ tenantId, status, limit }) =>
-      [...states.values()]
-        .filter((state) => state.tenantId === tenantId && (!status || state.status === status))
-        .slice(0, limit),
+    listForTenant: async ({ tenantId, status, ...page }) =>
+      newestFirst(
+        [...states.values()].filter(
+          (state) => state.tenantId === tenantId && (!status || state.status === status),
+        ),
+        (state) => ({ sortValue: state.requestedAt, id: state.installId }),
+        page,
+      ),
     recentlySucceeded: async () => [],
     inFlight: async (tenantId, limit) =>
       Math.min(
@@ -128,22 +160,12 @@ export function fakeOutbox(): InstallOutbox & {
         limit,
         [...entries.values()].filter((e) => !e.published && e.event.tenantId === tenantId).length,
       ),
-    latestOf: async (tenantId, { after, limit }) =>
-      [...entries.values()]
-        .map((entry) => entry.event)
-        .filter((event) => event.tenantId === tenantId)
-        .sort((a, b) =>
-          a.occurredAt === b.occurredAt
-            ? b.installId.localeCompare(a.installId)
-            : b.occurredAt.localeCompare(a.occurredAt),
-        )
-        .filter(
-          (event) =>
-            !after ||
-            event.occurredAt < after.sortValue ||
-            (event.occurredAt === after.sortValue && event.installId < after.id),
-        )
-        .slice(0, limit),
+    latestOf: async (tenantId, page) =>
+      newestFirst(
+        [...entries.values()].map((entry) => entry.event).filter((event) => event.tenantId === tenantId),
+        (event) => ({ sortValue: event.occurredAt, id: event.installId }),
+        page,
+      ),
     withdraw: async (id) => {
       const entry = entries.get(id);
       if (!entry || entry.published) return false;
@@ -155,10 +177,10 @@ export function fakeOutbox(): InstallOutbox & {
   };
 }
 
-export function fakeIdempotency(): IdempotencyStore<InstallAccepted> & {
-  records: Map<string, IdempotencyRecord<InstallAccepted>>;
+export function fakeIdempotency<Response = InstallAccepted>(): IdempotencyStore<Response> & {
+  records: Map<string, IdempotencyRecord<Response>>;
 } {
-  const records = new Map<string, IdempotencyRecord<InstallAccepted>>();
+  const records = new Map<string, IdempotencyRecord<Response>>();
   const idOf = (sub: string, key: string) => `${sub}\n${key}`;
   return {
     records,
@@ -184,8 +206,8 @@ export function fakeIdempotency(): IdempotencyStore<InstallAccepted> & {
 }
 
 /** A relay that only records what it was asked to publish. */
-export function fakeRelay(): { enqueue(event: Requested): void; enqueued: Requested[] } {
-  const enqueued: Requested[] = [];
+export function fakeRelay<Event = OperationRequest>(): { enqueue(event: Event): void; enqueued: Event[] } {
+  const enqueued: Event[] = [];
   return { enqueued, enqueue: (event) => void enqueued.push(event) };
 }
 
@@ -212,5 +234,135 @@ export function fakeRequestInstallDeps(
     /** Nothing installed: no downgrade to refuse (docs/lifecycle.md). */
     lifecycle: { installedPackage: async (): Promise<InstalledPackageState | undefined> => undefined },
     now,
+  };
+}
+
+type CancelRequested = InstallEventOf<"InstallCancelRequested">;
+
+/** The accepted cancels (`install_cancellations`): one per operation, the first one kept. */
+export function fakeCancellations(): CancellationOutbox & {
+  entries: Map<string, { event: CancelRequested; published: boolean }>;
+  acceptDelay: { ms: number };
+} {
+  const entries = new Map<string, { event: CancelRequested; published: boolean }>();
+  const acceptDelay = { ms: 0 };
+  return {
+    entries,
+    acceptDelay,
+    accept: async (event) => {
+      if (acceptDelay.ms > 0) await new Promise((resolve) => setTimeout(resolve, acceptDelay.ms));
+      const first = entries.get(event.installId);
+      if (first) return first.event;
+      entries.set(event.installId, { event, published: false });
+      return event;
+    },
+    withdraw: async (event) => {
+      const entry = entries.get(event.installId);
+      if (!entry || entry.published || entry.event.occurredAt !== event.occurredAt) return false;
+      return entries.delete(event.installId);
+    },
+    find: async (id) => entries.get(id)?.event,
+    markPublished: async (ids) => {
+      for (const id of ids) {
+        const entry = entries.get(id);
+        if (entry) entry.published = true;
+      }
+    },
+    pending: async (before, limit) =>
+      [...entries.values()]
+        .filter((entry) => !entry.published && entry.event.occurredAt < before.toISOString())
+        .map((entry) => entry.event)
+        .sort((a, b) => compareStrings(a.occurredAt, b.occurredAt))
+        .slice(0, limit),
+    prune: async () => 0,
+  };
+}
+
+/**
+ * The lifecycle projection (`tenant_packages`, `package_history`), folded with the same reducers as the
+ * real store: an installed package skips events at or before the last position it applied, and history
+ * rows are the operations' `historyRows`, dry runs left out.
+ */
+export function fakeLifecycle(): LifecycleProjectionStore & {
+  installed: Map<string, { state: InstalledPackageState; position: TopicPosition }>;
+  operations: Map<string, OperationHistory>;
+} {
+  const installed = new Map<string, { state: InstalledPackageState; position: TopicPosition }>();
+  const operations = new Map<string, OperationHistory>();
+  const idOf = (tenantId: string, packageId: string) => `${tenantId}\n${packageId}`;
+  return {
+    installed,
+    operations,
+    apply: async (event, position) => {
+      const history = reduceHistory(operations.get(event.installId), event);
+      if (history) operations.set(event.installId, history);
+      const current = installed.get(idOf(event.tenantId, event.packageId));
+      const isAfter =
+        !current ||
+        position.partition !== current.position.partition ||
+        BigInt(position.offset) > BigInt(current.position.offset);
+      if (!isAfter) return;
+      const next = reduceInstalledPackage(current?.state, event);
+      if (next && next !== current?.state)
+        installed.set(idOf(event.tenantId, event.packageId), { state: next, position });
+    },
+    installedPackage: async (tenantId, packageId) => installed.get(idOf(tenantId, packageId))?.state,
+    installedPackages: async (tenantId, afterPackageId, limit) =>
+      [...installed.values()]
+        .map((entry) => entry.state)
+        .filter(
+          (state) =>
+            state.tenantId === tenantId &&
+            state.state !== "NotInstalled" &&
+            (afterPackageId === undefined || state.packageId > afterPackageId),
+        )
+        .sort((a, b) => compareStrings(a.packageId, b.packageId))
+        .slice(0, limit),
+    history: async ({ tenantId, packageId, ...page }) =>
+      newestFirst(
+        [...operations.values()]
+          .filter((op) => op.tenantId === tenantId && op.packageId === packageId && !op.dryRun)
+          .flatMap(historyRows),
+        (row) => ({ sortValue: row.requestedAt, id: row.entryId }),
+        page,
+      ),
+  };
+}
+
+/** The installer's import records and audit log, read within the caller's tenants. */
+export function fakeImports(
+  records: ImportRecordDocument[] = [],
+  audit: AuditEntryDocument[] = [],
+): ImportReads & { records: ImportRecordDocument[]; audit: AuditEntryDocument[] } {
+  return {
+    records,
+    audit,
+    findImport: async (importId, tenants) =>
+      records.find((record) => record._id === importId && tenants.includes(record.tenantId)) ?? null,
+    auditLog: async (importId) =>
+      audit.filter((entry) => entry.importId === importId).sort((a, b) => a.seq - b.seq),
+  };
+}
+
+/** The notifier's in-app notifications, touched only for their own user within the token's tenants. */
+export function fakeNotifications(
+  documents: NotificationDocument[] = [],
+): NotificationStore & { documents: NotificationDocument[] } {
+  const own = (caller: { userId: string; tenants: string[] }) => (notification: NotificationDocument) =>
+    notification.userId === caller.userId && caller.tenants.includes(notification.tenantId);
+  return {
+    documents,
+    listForUser: async ({ unreadOnly, ...query }) =>
+      newestFirst(
+        documents.filter((n) => own(query)(n) && (!unreadOnly || n.readAt === null)),
+        (n) => ({ sortValue: n.createdAt, id: n._id }),
+        query,
+      ),
+    markRead: async (caller, id, now) => {
+      const found = documents.find((n) => n._id === id && own(caller)(n));
+      if (!found) return null;
+      found.readAt ??= now.toISOString();
+      return { ...found };
+    },
   };
 }
