@@ -239,16 +239,22 @@ export function fakeRequestInstallDeps(
 
 type CancelRequested = InstallEventOf<"InstallCancelRequested">;
 
-/** The accepted cancels (`install_cancellations`): one per operation, the first one kept. */
+/**
+ * The accepted cancels (`install_cancellations`): one per operation, the first one kept; with a hook to
+ * make `accept` slow, like the outbox's.
+ */
 export function fakeCancellations(): CancellationOutbox & {
   entries: Map<string, { event: CancelRequested; published: boolean }>;
   acceptDelay: { ms: number };
+  withdrawn: string[];
 } {
   const entries = new Map<string, { event: CancelRequested; published: boolean }>();
   const acceptDelay = { ms: 0 };
+  const withdrawn: string[] = [];
   return {
     entries,
     acceptDelay,
+    withdrawn,
     accept: async (event) => {
       if (acceptDelay.ms > 0) await new Promise((resolve) => setTimeout(resolve, acceptDelay.ms));
       const first = entries.get(event.installId);
@@ -259,6 +265,7 @@ export function fakeCancellations(): CancellationOutbox & {
     withdraw: async (event) => {
       const entry = entries.get(event.installId);
       if (!entry || entry.published || entry.event.occurredAt !== event.occurredAt) return false;
+      withdrawn.push(event.installId);
       return entries.delete(event.installId);
     },
     find: async (id) => entries.get(id)?.event,

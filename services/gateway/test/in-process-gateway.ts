@@ -213,6 +213,10 @@ async function documentedResponses(app: OpenAPIHono<GatewayEnv>) {
   };
 }
 
+/** The fields a 400 ValidationFailed names, in order. */
+export const invalidFields = (response: RouteResponse): string[] =>
+  response.body.details.fields.map((f: { field: string }) => f.field);
+
 /**
  * The authentication tests of one endpoint (docs/api.md, "Authentication"): no header, another scheme,
  * a token that is not a JWT, one signed with a key the gateway does not trust, an expired one → 401
@@ -250,5 +254,18 @@ export function itRequiresAValidToken(
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "Unauthorized", message });
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="installhub"');
+  });
+}
+
+/** One test per request that breaks the route's schema: 400 ValidationFailed naming exactly `field`. */
+export function itNamesTheInvalidField(
+  t: InProcessGateway,
+  method: string,
+  cases: [path: string, field: string][],
+) {
+  it.each(cases)(`answers 400 to ${method} %s, naming %s`, async (path, field) => {
+    const response = await t.call(method, path);
+    expect(response).toMatchObject({ status: 400, body: { error: "ValidationFailed" } });
+    expect(invalidFields(response)).toEqual([field]);
   });
 }

@@ -1,6 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { examplePackage, fakeCatalog } from "../../../test/fakes.ts";
-import { inProcessGateway, itRequiresAValidToken } from "../../../test/in-process-gateway.ts";
+import {
+  inProcessGateway,
+  itNamesTheInvalidField,
+  itRequiresAValidToken,
+} from "../../../test/in-process-gateway.ts";
 
 const t = await inProcessGateway();
 beforeEach(() => t.reset());
@@ -70,18 +74,13 @@ describe("GET /api/marketplace/packages", () => {
     ]);
   });
 
-  it.each([
-    ["trustLevel=Shady", "trustLevel"],
-    ["limit=0", "limit"],
-    ["limit=101", "limit"],
-    ["limit=ten", "limit"],
-    ["cursor=no-separator", "cursor"],
-  ])("answers 400 naming the field for %s", async (query, field) => {
-    const response = await t.call("GET", `/api/marketplace/packages?${query}`);
-    expect(response.status).toBe(400);
-    expect(response.body.error).toBe("ValidationFailed");
-    expect(response.body.details.fields.map((f: { field: string }) => f.field)).toEqual([field]);
-  });
+  itNamesTheInvalidField(t, "GET", [
+    ["/api/marketplace/packages?trustLevel=Shady", "trustLevel"],
+    ["/api/marketplace/packages?limit=0", "limit"],
+    ["/api/marketplace/packages?limit=101", "limit"],
+    ["/api/marketplace/packages?limit=ten", "limit"],
+    ["/api/marketplace/packages?cursor=no-separator", "cursor"],
+  ]);
 
   it("answers 503 when the database is unreachable, and 500 for anything else, without saying more", async () => {
     const unreachable = Object.assign(new Error("connect ECONNREFUSED"), {

@@ -1,7 +1,12 @@
 import { exampleEvents, waitFor } from "@installhub/shared/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import { examplePackage, fakeCatalog } from "../../../test/fakes.ts";
-import { inProcessGateway, itRequiresAValidToken } from "../../../test/in-process-gateway.ts";
+import {
+  inProcessGateway,
+  invalidFields,
+  itNamesTheInvalidField,
+  itRequiresAValidToken,
+} from "../../../test/in-process-gateway.ts";
 
 const t = await inProcessGateway();
 beforeEach(() => t.reset());
@@ -10,8 +15,6 @@ const installPath = "/api/marketplace/packages/acme-invoice-workflows/install";
 const body = { targetTenantId: "tenant-a", version: "3.0.0" };
 const install = (options: Parameters<typeof t.call>[2] = {}) =>
   t.call("POST", installPath, { body, ...options });
-const fieldsOf = (response: { body: { details: { fields: { field: string }[] } } }) =>
-  response.body.details.fields.map((f) => f.field);
 
 describe("POST /api/marketplace/packages/{packageId}/install", () => {
   itRequiresAValidToken(t, { method: "POST", path: installPath, body });
@@ -115,7 +118,7 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
     const response = await install({ body: sent });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe("ValidationFailed");
-    expect(fieldsOf(response)).toEqual([field]);
+    expect(invalidFields(response)).toEqual([field]);
     expect(t.deps.outbox.entries.size).toBe(0);
   });
 
@@ -126,7 +129,7 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
   ])("answers 400 naming the Idempotency-Key header for %s", async (_, key) => {
     const response = await install({ headers: { "idempotency-key": key } });
     expect(response).toMatchObject({ status: 400, body: { error: "ValidationFailed" } });
-    expect(fieldsOf(response)).toEqual(["idempotency-key"]);
+    expect(invalidFields(response)).toEqual(["idempotency-key"]);
   });
 
   it("answers 400 to JSON it cannot parse, 415 to a body that is not JSON, 413 to one over MAX_BODY_BYTES", async () => {
@@ -466,15 +469,11 @@ describe("GET /api/marketplace/installs", () => {
     });
   });
 
-  it.each([
-    ["", "tenantId"],
-    ["tenantId=", "tenantId"],
-    ["tenantId=tenant-a&status=Done", "status"],
-    ["tenantId=tenant-a&limit=0", "limit"],
-    ["tenantId=tenant-a&cursor=2026", "cursor"],
-  ])("answers 400 naming the field for ?%s", async (query, field) => {
-    const response = await t.call("GET", `/api/marketplace/installs?${query}`);
-    expect(response).toMatchObject({ status: 400, body: { error: "ValidationFailed" } });
-    expect(fieldsOf(response)).toEqual([field]);
-  });
+  itNamesTheInvalidField(t, "GET", [
+    ["/api/marketplace/installs", "tenantId"],
+    ["/api/marketplace/installs?tenantId=", "tenantId"],
+    ["/api/marketplace/installs?tenantId=tenant-a&status=Done", "status"],
+    ["/api/marketplace/installs?tenantId=tenant-a&limit=0", "limit"],
+    ["/api/marketplace/installs?tenantId=tenant-a&cursor=2026", "cursor"],
+  ]);
 });
