@@ -7,11 +7,11 @@ import { expect, it } from "vitest";
 import { type Caller, signToken, type TokenOptions } from "../src/auth/tokens.ts";
 import { createTokenVerifier } from "../src/auth/verifier.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "../src/config.ts";
+import type { IdempotencyStore } from "../src/data-access/idempotency-store.ts";
 import { createApp } from "../src/entry-points/http/app.ts";
 import type { GatewayDeps, GatewayEnv } from "../src/entry-points/http/context.ts";
 import {
   fakeCancellations,
-  fakeIdempotency,
   fakeImports,
   fakeLifecycle,
   fakeNotifications,
@@ -45,12 +45,14 @@ export const defaultCaller: Caller = {
 
 /** The stores of one test: fresh ones for each (see `reset`). */
 function freshStores() {
+  const installDeps = fakeRequestInstallDeps({ acceptTimeoutMs: 2_000 });
   return {
-    ...fakeRequestInstallDeps({ acceptTimeoutMs: 2_000 }),
+    ...installDeps,
     lifecycle: fakeLifecycle(),
     cancellations: fakeCancellations(),
     cancelRelay: fakeRelay<InstallEventOf<"InstallCancelRequested">>(),
-    lifecycleIdempotency: fakeIdempotency<unknown>(),
+    // One collection holds every key (service.ts): a caller's keys are one namespace across endpoints.
+    lifecycleIdempotency: installDeps.idempotency as IdempotencyStore<unknown>,
     imports: fakeImports(),
     notifications: fakeNotifications(),
   };

@@ -340,6 +340,21 @@ describe("DELETE /api/tenants/{tenantId}/packages/{packageId}", () => {
     expect(t.deps.outbox.entries.size).toBe(1);
   });
 
+  it("answers 422 for a key the caller used to install: one namespace of keys per caller", async () => {
+    await installed();
+    const headers = { "idempotency-key": "key-2" };
+    const accepted = await t.call("POST", "/api/marketplace/packages/acme-invoice-workflows/install", {
+      headers,
+      body: { targetTenantId: "tenant-a" },
+    });
+    expect(accepted.status).toBe(202);
+    expect(await uninstall({ headers })).toMatchObject({
+      status: 422,
+      body: { error: "IdempotencyKeyReused" },
+    });
+    expect(await uninstall({ headers, as: { sub: "user-2" } })).toMatchObject({ status: 202 });
+  });
+
   it("answers 503 when the outbox write misses ACCEPT_TIMEOUT_MS, and withdraws the write that lands late", async () => {
     await installed();
     t.deps.settings.acceptTimeoutMs = 50;
