@@ -237,12 +237,19 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
   });
 
   it("answers 409 IdempotencyKeyInFlight while the first request with the key is still being recorded", async () => {
-    t.deps.outbox.acceptDelay.ms = 150;
+    // The first request's outbox write waits until the second has been answered.
+    let release = () => {};
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const accept = t.deps.outbox.accept;
+    t.deps.outbox.accept = async (event) => written.then(() => accept(event));
     const headers = { "idempotency-key": "key-2" };
     const first = install({ headers });
     await waitFor(() => t.deps.idempotency.records.has("user-1\nkey-2"), { intervalMs: 2 });
     const second = await install({ headers });
     expect(second).toMatchObject({ status: 409, body: { error: "IdempotencyKeyInFlight" } });
+    release();
     expect((await first).status).toBe(202);
     expect(t.deps.outbox.entries.size).toBe(1);
   });
