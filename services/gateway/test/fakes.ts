@@ -122,34 +122,49 @@ export function fakeStatuses(
   };
 }
 
-/** The outbox, with a hook to make `accept` slow (a database that answers late). */
-export function fakeOutbox(): InstallOutbox & {
-  entries: Map<string, { event: OperationRequest; published: boolean }>;
-  acceptDelay: { ms: number };
-  withdrawn: string[];
-} {
-  const entries = new Map<string, { event: OperationRequest; published: boolean }>();
+/**
+ * What both outboxes (installs', cancels') keep: accepted events by installId, published or not, in
+ * the order they were requested; with a hook to make `accept` slow (a database that answers late) and
+ * a record of what was withdrawn.
+ */
+function outboxEntries<Event extends { installId: string; occurredAt: string }>() {
+  const entries = new Map<string, { event: Event; published: boolean }>();
   const acceptDelay = { ms: 0 };
-  const withdrawn: string[] = [];
   return {
     entries,
     acceptDelay,
-    withdrawn,
-    accept: async (event) => {
+    withdrawn: [] as string[],
+    /** Resolves when a write that started now lands (`acceptDelay.ms` later). */
+    landing: async () => {
       if (acceptDelay.ms > 0) await new Promise((resolve) => setTimeout(resolve, acceptDelay.ms));
-      entries.set(event.installId, { event, published: false });
     },
-    markPublished: async (ids) => {
+    markPublished: async (ids: readonly string[]) => {
       for (const id of ids) {
         const entry = entries.get(id);
         if (entry) entry.published = true;
       }
     },
-    pending: async (before, limit) =>
+    pending: async (before: Date, limit: number) =>
       [...entries.values()]
         .filter((entry) => !entry.published && entry.event.occurredAt < before.toISOString())
-        .slice(0, limit)
-        .map((entry) => entry.event),
+        .map((entry) => entry.event)
+        .sort((a, b) => compareStrings(a.occurredAt, b.occurredAt))
+        .slice(0, limit),
+    prune: async () => 0,
+  };
+}
+
+/** The install outbox (installs and uninstalls), with `acceptDelay` to make `accept` slow. */
+export function fakeOutbox(): InstallOutbox &
+  Omit<ReturnType<typeof outboxEntries<OperationRequest>>, "landing"> {
+  const { landing, ...kept } = outboxEntries<OperationRequest>();
+  const { entries, withdrawn } = kept;
+  return {
+    ...kept,
+    accept: async (event) => {
+      await landing();
+      entries.set(event.installId, { event, published: false });
+    },
     find: async (id) => {
       const event = entries.get(id)?.event;
       return event?.type === "InstallRequested" ? event : undefined;
@@ -173,7 +188,6 @@ export function fakeOutbox(): InstallOutbox & {
       withdrawn.push(id);
       return true;
     },
-    prune: async () => 0,
   };
 }
 
@@ -243,20 +257,14 @@ type CancelRequested = InstallEventOf<"InstallCancelRequested">;
  * The accepted cancels (`install_cancellations`): one per operation, the first one kept; with a hook to
  * make `accept` slow, like the outbox's.
  */
-export function fakeCancellations(): CancellationOutbox & {
-  entries: Map<string, { event: CancelRequested; published: boolean }>;
-  acceptDelay: { ms: number };
-  withdrawn: string[];
-} {
-  const entries = new Map<string, { event: CancelRequested; published: boolean }>();
-  const acceptDelay = { ms: 0 };
-  const withdrawn: string[] = [];
+export function fakeCancellations(): CancellationOutbox &
+  Omit<ReturnType<typeof outboxEntries<CancelRequested>>, "landing"> {
+  const { landing, ...kept } = outboxEntries<CancelRequested>();
+  const { entries, withdrawn } = kept;
   return {
-    entries,
-    acceptDelay,
-    withdrawn,
+    ...kept,
     accept: async (event) => {
-      if (acceptDelay.ms > 0) await new Promise((resolve) => setTimeout(resolve, acceptDelay.ms));
+      await landing();
       const first = entries.get(event.installId);
       if (first) return first.event;
       entries.set(event.installId, { event, published: false });
@@ -269,19 +277,6 @@ export function fakeCancellations(): CancellationOutbox & {
       return entries.delete(event.installId);
     },
     find: async (id) => entries.get(id)?.event,
-    markPublished: async (ids) => {
-      for (const id of ids) {
-        const entry = entries.get(id);
-        if (entry) entry.published = true;
-      }
-    },
-    pending: async (before, limit) =>
-      [...entries.values()]
-        .filter((entry) => !entry.published && entry.event.occurredAt < before.toISOString())
-        .map((entry) => entry.event)
-        .sort((a, b) => compareStrings(a.occurredAt, b.occurredAt))
-        .slice(0, limit),
-    prune: async () => 0,
   };
 }
 
@@ -371,5 +366,77 @@ export function fakeNotifications(
       found.readAt ??= now.toISOString();
       return { ...found };
     },
+  };
+}
+
+/** A notification as the notifier stores it: the n-th install's success, for `userId` in `tenantId`. */
+export function exampleNotification(
+  n: number,
+  userId = "user-1",
+  tenantId = "tenant-a",
+): NotificationDocument {
+  return {
+    _id: `ntf-${userId}-${n}`,
+    userId,
+    tenantId,
+    installId: `mkt-install-${n}`,
+    kind: "InstallSucceeded",
+    title: `Install ${n} succeeded`,
+    body: "5 artifacts installed",
+    link: `/api/installhub/imports/imp-${n}`,
+    createdAt: `2026-05-25T10:3${n}:00.000Z`,
+    readAt: null,
+  };
+}
+
+const importActor = { userId: "user-1", email: "admin@example.com" };
+
+/** An import record as the installer stores it: a finished install of two artifacts. */
+export function exampleImportRecord(overrides: Partial<ImportRecordDocument> = {}): ImportRecordDocument {
+  return {
+    _id: "imp-1",
+    installId: "mkt-install-abc",
+    tenantId: "tenant-a",
+    packageId: "acme-invoice-workflows",
+    version: "3.0.0",
+    requestedBy: importActor,
+    dryRun: false,
+    status: "Succeeded",
+    startedAt: "2026-05-25T10:30:00.000Z",
+    completedAt: "2026-05-25T10:31:00.000Z",
+    artifactsInstalled: 2,
+    conflictsResolved: 1,
+    rolledBack: false,
+    error: null,
+    artifacts: [
+      { key: "a", action: "Created", resultingKey: "a", beforeVersionId: null, afterVersionId: "v1" },
+      { key: "b", action: "Overwritten", resultingKey: "b", beforeVersionId: "v0", afterVersionId: "v2" },
+    ],
+    ...overrides,
+  };
+}
+
+/** The `seq`-th entry of an import's audit log, at 10:30:0<seq>, about no artifact unless overridden. */
+export function exampleAuditEntry(
+  record: Pick<ImportRecordDocument, "_id" | "tenantId">,
+  seq: number,
+  action: AuditEntryDocument["action"],
+  overrides: Partial<AuditEntryDocument> = {},
+): AuditEntryDocument {
+  return {
+    _id: `${record._id}:${seq}`,
+    importId: record._id,
+    tenantId: record.tenantId,
+    seq,
+    at: `2026-05-25T10:30:0${seq}.000Z`,
+    actor: importActor,
+    action,
+    artifactKey: null,
+    resultingKey: null,
+    artifactAction: null,
+    beforeVersionId: null,
+    afterVersionId: null,
+    message: null,
+    ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { type InstallEvent, type InstallEventOf, parseConfig } from "@installhub/shared";
+import { waitFor } from "@installhub/shared/testing";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { expect, it } from "vitest";
@@ -273,4 +274,35 @@ export function itNamesTheInvalidField(
     expect(response).toMatchObject({ status: 400, body: { error: "ValidationFailed" } });
     expect(invalidFields(response)).toEqual([field]);
   });
+}
+
+/**
+ * Makes `store`'s write land after ACCEPT_TIMEOUT_MS, then sends `request`: the caller is told 503 with
+ * nothing started, nothing reaches `relay`, and the write that landed late is withdrawn (docs/api.md,
+ * "The answer is the truth, fast").
+ */
+export async function expectLateWriteWithdrawn(
+  t: InProcessGateway,
+  what: "install" | "uninstall" | "cancel",
+  writes: {
+    store: { acceptDelay: { ms: number }; withdrawn: string[]; entries: Map<string, unknown> };
+    relay: { enqueued: unknown[] };
+  },
+  request: () => Promise<RouteResponse>,
+): Promise<void> {
+  t.deps.settings.acceptTimeoutMs = 50;
+  writes.store.acceptDelay.ms = 120;
+  expect(await request()).toMatchObject({
+    status: 503,
+    body: {
+      error: "ServiceUnavailable",
+      message: `The ${what} could not be accepted in time; nothing was started. Try again later`,
+    },
+  });
+  expect(writes.relay.enqueued).toEqual([]);
+  await waitFor(() => writes.store.withdrawn.length === 1, {
+    what: `the late ${what} withdrawn`,
+    intervalMs: 5,
+  });
+  expect(writes.store.entries.size).toBe(0);
 }

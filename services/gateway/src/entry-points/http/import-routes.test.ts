@@ -1,49 +1,15 @@
-import type { AuditEntryDocument, ImportRecordDocument } from "@installhub/shared";
 import { beforeEach, describe, expect, it } from "vitest";
-import { fakeImports } from "../../../test/fakes.ts";
+import { exampleAuditEntry, exampleImportRecord, fakeImports } from "../../../test/fakes.ts";
 import { inProcessGateway, itRequiresAValidToken } from "../../../test/in-process-gateway.ts";
 
 const t = await inProcessGateway();
-const actor = { userId: "user-1", email: "admin@tenant-a.example" };
-
-const record: ImportRecordDocument = {
-  _id: "imp-1",
-  installId: "mkt-install-1",
-  tenantId: "tenant-a",
-  packageId: "acme-invoice-workflows",
-  version: "3.1.0",
-  requestedBy: actor,
-  dryRun: false,
-  status: "Succeeded",
-  startedAt: "2026-05-25T10:30:00.000Z",
-  completedAt: "2026-05-25T10:31:00.000Z",
-  artifactsInstalled: 2,
-  conflictsResolved: 1,
-  rolledBack: false,
-  error: null,
-  operation: "Upgrade",
-  fromVersion: "3.0.0",
-  artifacts: [
-    { key: "a", action: "Created", resultingKey: "a", beforeVersionId: null, afterVersionId: "v1" },
-    { key: "b", action: "Overwritten", resultingKey: "b", beforeVersionId: "v0", afterVersionId: "v2" },
-  ],
+const record = exampleImportRecord({ version: "3.1.0", operation: "Upgrade", fromVersion: "3.0.0" });
+const applied = {
+  artifactKey: "a",
+  resultingKey: "a",
+  artifactAction: "Created" as const,
+  afterVersionId: "v1",
 };
-
-const entry = (importId: string, seq: number, action: AuditEntryDocument["action"]): AuditEntryDocument => ({
-  _id: `${importId}:${seq}`,
-  importId,
-  tenantId: "tenant-a",
-  seq,
-  at: `2026-05-25T10:30:0${seq}.000Z`,
-  actor,
-  action,
-  artifactKey: seq === 2 ? "a" : null,
-  resultingKey: seq === 2 ? "a" : null,
-  artifactAction: seq === 2 ? "Created" : null,
-  beforeVersionId: null,
-  afterVersionId: seq === 2 ? "v1" : null,
-  message: null,
-});
 
 beforeEach(() => {
   t.reset();
@@ -51,10 +17,10 @@ beforeEach(() => {
   t.deps.imports = fakeImports(
     [record, { ...record, _id: "imp-elsewhere", tenantId: "tenant-b" }],
     [
-      entry("imp-1", 3, "ImportSucceeded"),
-      entry("imp-other", 1, "ImportStarted"),
-      entry("imp-1", 1, "ImportStarted"),
-      entry("imp-1", 2, "ArtifactApplied"),
+      exampleAuditEntry(record, 3, "ImportSucceeded"),
+      exampleAuditEntry({ ...record, _id: "imp-other" }, 1, "ImportStarted"),
+      exampleAuditEntry(record, 1, "ImportStarted"),
+      exampleAuditEntry(record, 2, "ArtifactApplied", applied),
     ],
   );
 });
@@ -114,8 +80,8 @@ describe("GET /api/installhub/imports/{importId}/audit-log", () => {
       [2, "ArtifactApplied"],
       [3, "ImportSucceeded"],
     ]);
-    const { _id, importId, tenantId, ...applied } = entry("imp-1", 2, "ArtifactApplied");
-    expect(response.body.entries[1]).toEqual(applied);
+    const { _id, importId, tenantId, ...entry } = exampleAuditEntry(record, 2, "ArtifactApplied", applied);
+    expect(response.body.entries[1]).toEqual(entry);
   });
 
   it("answers an empty log for an import with no entries yet", async () => {

@@ -1,7 +1,8 @@
 import type { InstallEvent } from "@installhub/shared";
-import { exampleEvents, waitFor } from "@installhub/shared/testing";
+import { exampleEvents } from "@installhub/shared/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  expectLateWriteWithdrawn,
   inProcessGateway,
   invalidFields,
   itNamesTheInvalidField,
@@ -357,22 +358,9 @@ describe("DELETE /api/tenants/{tenantId}/packages/{packageId}", () => {
 
   it("answers 503 when the outbox write misses ACCEPT_TIMEOUT_MS, and withdraws the write that lands late", async () => {
     await installed();
-    t.deps.settings.acceptTimeoutMs = 50;
-    t.deps.outbox.acceptDelay.ms = 120;
-    const response = await uninstall();
-    expect(response).toMatchObject({
-      status: 503,
-      body: {
-        error: "ServiceUnavailable",
-        message: "The uninstall could not be accepted in time; nothing was started. Try again later",
-      },
-    });
-    await waitFor(() => t.deps.outbox.withdrawn.length === 1, {
-      what: "the late write withdrawn",
-      intervalMs: 5,
-    });
-    expect(t.deps.outbox.entries.size).toBe(0);
-    expect(t.deps.relay.enqueued).toEqual([]);
+    await expectLateWriteWithdrawn(t, "uninstall", { store: t.deps.outbox, relay: t.deps.relay }, () =>
+      uninstall(),
+    );
   });
 
   it("answers 429 RateLimited past the caller's INSTALL_REQUESTS_PER_CALLER_PER_MINUTE", async () => {
@@ -498,21 +486,7 @@ describe("POST /api/marketplace/installs/{installId}/cancel", () => {
 
   it("answers 503 when the cancel cannot be recorded within ACCEPT_TIMEOUT_MS, and withdraws it once it lands", async () => {
     await t.project(operation(1).requested);
-    t.deps.settings.acceptTimeoutMs = 50;
-    t.deps.cancellations.acceptDelay.ms = 120;
-    const response = await cancel();
-    expect(response).toMatchObject({
-      status: 503,
-      body: {
-        error: "ServiceUnavailable",
-        message: "The cancel could not be accepted in time; nothing was started. Try again later",
-      },
-    });
-    expect(t.deps.cancelRelay.enqueued).toEqual([]);
-    await waitFor(() => t.deps.cancellations.withdrawn.length === 1, {
-      what: "the late cancel withdrawn",
-      intervalMs: 5,
-    });
-    expect(t.deps.cancellations.entries.size).toBe(0);
+    const writes = { store: t.deps.cancellations, relay: t.deps.cancelRelay };
+    await expectLateWriteWithdrawn(t, "cancel", writes, () => cancel());
   });
 });

@@ -1,6 +1,5 @@
-import type { NotificationDocument } from "@installhub/shared";
 import { beforeEach, describe, expect, it } from "vitest";
-import { fakeNotifications } from "../../../test/fakes.ts";
+import { exampleNotification, fakeNotifications } from "../../../test/fakes.ts";
 import {
   inProcessGateway,
   itNamesTheInvalidField,
@@ -9,27 +8,14 @@ import {
 
 const t = await inProcessGateway();
 
-const notification = (n: number, userId = "user-1", tenantId = "tenant-a"): NotificationDocument => ({
-  _id: `ntf-${userId}-${n}`,
-  userId,
-  tenantId,
-  installId: `mkt-install-${n}`,
-  kind: "InstallSucceeded",
-  title: `Install ${n} succeeded`,
-  body: "5 artifacts installed",
-  link: `/api/installhub/imports/imp-${n}`,
-  createdAt: `2026-05-25T10:3${n}:00.000Z`,
-  readAt: null,
-});
-
 beforeEach(() => {
   t.reset();
   t.deps.notifications = fakeNotifications([
-    notification(1),
-    notification(2),
-    { ...notification(3), readAt: "2026-05-25T10:40:00.000Z" },
-    notification(4, "someone-else"),
-    notification(5, "user-1", "tenant-i-left"),
+    exampleNotification(1),
+    exampleNotification(2),
+    { ...exampleNotification(3), readAt: "2026-05-25T10:40:00.000Z" },
+    exampleNotification(4, "someone-else"),
+    exampleNotification(5, "user-1", "tenant-i-left"),
   ]);
   t.deps.now = () => new Date("2026-05-25T11:00:00.000Z");
 });
