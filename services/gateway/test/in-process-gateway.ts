@@ -219,6 +219,22 @@ async function documentedResponses(app: OpenAPIHono<GatewayEnv>) {
   };
 }
 
+/** The answer to a caller without `permission` (docs/api.md: the 403 names the first one missing). */
+export const missingPermission = (permission: string) => ({
+  status: 403,
+  body: {
+    error: "Forbidden",
+    message: `Missing permission '${permission}'`,
+    details: { missingPermission: permission },
+  },
+});
+
+/** The answer to a caller acting in a tenant its token does not name. */
+export const notItsTenant = (tenantId: string) => ({
+  status: 403,
+  body: { error: "Forbidden", message: `Not allowed to act in tenant '${tenantId}'` },
+});
+
 /** The fields a 400 ValidationFailed names, in order. */
 export const invalidFields = (response: RouteResponse): string[] =>
   response.body.details.fields.map((f: { field: string }) => f.field);

@@ -1,6 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { exampleAuditEntry, exampleImportRecord, fakeImports } from "../../../test/fakes.ts";
-import { inProcessGateway, itRequiresAValidToken } from "../../../test/in-process-gateway.ts";
+import {
+  inProcessGateway,
+  itRequiresAValidToken,
+  missingPermission,
+} from "../../../test/in-process-gateway.ts";
 
 const t = await inProcessGateway();
 const record = exampleImportRecord({ version: "3.1.0", operation: "Upgrade", fromVersion: "3.0.0" });
@@ -31,14 +35,7 @@ const importer = { permissions: ["installhub:import"] };
 function itGuardsTheImport(path: (importId: string) => string) {
   it("answers 403 naming installhub:import to a caller without it", async () => {
     const response = await t.call("GET", path("imp-1"), { as: { permissions: ["marketplace:install"] } });
-    expect(response).toMatchObject({
-      status: 403,
-      body: {
-        error: "Forbidden",
-        message: "Missing permission 'installhub:import'",
-        details: { missingPermission: "installhub:import" },
-      },
-    });
+    expect(response).toMatchObject(missingPermission("installhub:import"));
   });
 
   it.each([

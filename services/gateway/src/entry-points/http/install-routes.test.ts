@@ -7,6 +7,8 @@ import {
   invalidFields,
   itNamesTheInvalidField,
   itRequiresAValidToken,
+  missingPermission,
+  notItsTenant,
 } from "../../../test/in-process-gateway.ts";
 
 const t = await inProcessGateway();
@@ -57,22 +59,13 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
     [["installhub:import"], "marketplace:install"],
     [[], "installhub:import"],
   ])("answers 403 to a caller with %j, naming %s", async (permissions, missing) => {
-    const response = await install({ as: { permissions } });
-    expect(response.status).toBe(403);
-    expect(response.body).toEqual({
-      error: "Forbidden",
-      message: `Missing permission '${missing}'`,
-      details: { missingPermission: missing },
-    });
+    expect(await install({ as: { permissions } })).toMatchObject(missingPermission(missing));
     expect(t.deps.outbox.entries.size).toBe(0);
   });
 
   it("answers 403 for a target tenant that is not in the token", async () => {
     const response = await install({ body: { ...body, targetTenantId: "tenant-b" } });
-    expect(response).toMatchObject({
-      status: 403,
-      body: { error: "Forbidden", message: "Not allowed to act in tenant 'tenant-b'" },
-    });
+    expect(response).toMatchObject(notItsTenant("tenant-b"));
     expect(t.deps.outbox.entries.size).toBe(0);
   });
 
@@ -81,10 +74,7 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
     const withoutPermission = await install({
       as: { permissions: ["installhub:import", "marketplace:install"] },
     });
-    expect(withoutPermission).toMatchObject({
-      status: 403,
-      body: { error: "Forbidden", details: { missingPermission: "marketplace:install:community" } },
-    });
+    expect(withoutPermission).toMatchObject(missingPermission("marketplace:install:community"));
     const unacknowledged = await install();
     expect(unacknowledged.status).toBe(400);
     expect(unacknowledged.body).toEqual({
@@ -458,10 +448,7 @@ describe("GET /api/marketplace/installs", () => {
 
   it("answers 403 for a tenant that is not in the token", async () => {
     const response = await t.call("GET", "/api/marketplace/installs?tenantId=tenant-b");
-    expect(response).toMatchObject({
-      status: 403,
-      body: { error: "Forbidden", message: "Not allowed to act in tenant 'tenant-b'" },
-    });
+    expect(response).toMatchObject(notItsTenant("tenant-b"));
   });
 
   itNamesTheInvalidField(t, "GET", [
