@@ -29,6 +29,7 @@ import {
  * made here for the test file: the same code path as production with a configured key, no network.
  */
 
+/** Every permission a token may carry (docs/api.md, "Authentication"). */
 export const allPermissions = [
   "installhub:import",
   "marketplace:install",
