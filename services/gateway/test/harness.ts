@@ -17,13 +17,7 @@ import { loadOrCreateDevKey } from "../src/auth/dev-key.ts";
 import { type Caller, signToken, type TokenOptions } from "../src/auth/tokens.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "../src/config.ts";
 import { type RunningGateway, startGateway } from "../src/service.ts";
-
-export const allPermissions = [
-  "installhub:import",
-  "marketplace:install",
-  "marketplace:install:community",
-  "marketplace:uninstall",
-];
+import { allPermissions } from "./in-process-gateway.ts";
 
 export interface TestGateway {
   config: GatewayConfig;

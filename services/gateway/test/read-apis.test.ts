@@ -1,15 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import {
-  type AuditEntryDocument,
-  auditLogOf,
-  type ImportRecordDocument,
-  importRecordsOf,
-  type NotificationDocument,
-  notificationsOf,
-} from "@installhub/shared";
+import { type AuditEntryDocument, auditLogOf, importRecordsOf, notificationsOf } from "@installhub/shared";
 import { uniqueId } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exampleAuditEntry, exampleImportRecord, exampleNotification } from "./fakes.ts";
 import { startTestGateway, type TestGateway } from "./harness.ts";
 
 let t: TestGateway;
@@ -85,46 +79,13 @@ describe("catalog", () => {
 describe("imports", () => {
   const tenant = uniqueId("tenant");
   const importId = `imp-${uniqueId("x")}`;
-  const actor = { userId: "user-1", email: "admin@example.com" };
 
   beforeAll(async () => {
     const db = t.gateway.platform.mongo.db;
-    const record: ImportRecordDocument = {
-      _id: importId,
-      installId: "mkt-install-abc",
-      tenantId: tenant,
-      packageId: "acme-invoice-workflows",
-      version: "3.0.0",
-      requestedBy: actor,
-      dryRun: false,
-      status: "Success",
-      startedAt: "2026-05-25T10:30:00.000Z",
-      completedAt: "2026-05-25T10:31:00.000Z",
-      artifactsInstalled: 2,
-      conflictsResolved: 1,
-      rolledBack: false,
-      error: null,
-      artifacts: [
-        { key: "a", action: "Created", resultingKey: "a", beforeVersionId: null, afterVersionId: "v1" },
-        { key: "b", action: "Overwritten", resultingKey: "b", beforeVersionId: "v0", afterVersionId: "v2" },
-      ],
-    };
+    const record = exampleImportRecord({ _id: importId, tenantId: tenant });
     await importRecordsOf(db).insertOne(record);
-    const entry = (seq: number, action: AuditEntryDocument["action"]): AuditEntryDocument => ({
-      _id: `${importId}:${seq}`,
-      importId,
-      tenantId: tenant,
-      seq,
-      at: `2026-05-25T10:30:0${seq}.000Z`,
-      actor,
-      action,
-      artifactKey: null,
-      resultingKey: null,
-      artifactAction: null,
-      beforeVersionId: null,
-      afterVersionId: null,
-      message: null,
-    });
+    const entry = (seq: number, action: AuditEntryDocument["action"]) =>
+      exampleAuditEntry(record, seq, action);
     // stored out of order: the API sorts by seq
     await auditLogOf(db).insertMany([
       entry(3, "ImportSucceeded"),
@@ -180,18 +141,8 @@ describe("imports", () => {
 describe("notifications", () => {
   const tenant = uniqueId("tenant");
   const me = uniqueId("user");
-  const notification = (n: number, userId: string, tenantId = tenant): NotificationDocument => ({
-    _id: `ntf-${userId}-${n}`,
-    userId,
-    tenantId,
-    installId: `mkt-install-${n}`,
-    kind: "InstallSucceeded",
-    title: `Install ${n} succeeded`,
-    body: "5 artifacts installed",
-    link: `/api/installhub/imports/imp-${n}`,
-    createdAt: `2026-05-25T10:3${n}:00.000Z`,
-    readAt: null,
-  });
+  const notification = (n: number, userId: string, tenantId = tenant) =>
+    exampleNotification(n, userId, tenantId);
 
   beforeAll(async () => {
     await notificationsOf(t.gateway.platform.mongo.db).insertMany([
