@@ -26,7 +26,11 @@ export function toErrorResponse(logger: Logger) {
       return errorResponse(c, error);
     }
     if (error instanceof HTTPException && fromHttpStatus[error.status]) {
-      return errorResponse(c, new AppError(fromHttpStatus[error.status]!, error.message));
+      // Hono's JSON validator answers a body that is not JSON at all with a 400 of its own; like every
+      // validation failure, it names what is wrong (`details.fields`), here the body as a whole.
+      const details =
+        error.status === 400 ? { fields: [{ field: "(body)", message: error.message }] } : undefined;
+      return errorResponse(c, new AppError(fromHttpStatus[error.status]!, error.message, details));
     }
     if (isMongoUnavailable(error)) {
       logger.error({ err: error, path: c.req.path }, "MongoDB unavailable");

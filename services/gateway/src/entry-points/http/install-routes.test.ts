@@ -126,6 +126,8 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
   it("answers 400 to JSON it cannot parse, 415 to a body that is not JSON, 413 to one over MAX_BODY_BYTES", async () => {
     const malformed = await install({ body: '{"targetTenantId":' });
     expect(malformed).toMatchObject({ status: 400, body: { error: "ValidationFailed" } });
+    // Like every validation failure, it names what is wrong: the body as a whole.
+    expect(invalidFields(malformed)).toEqual(["(body)"]);
     const notJson = await install({
       body: "targetTenantId=tenant-a",
       headers: { "content-type": "text/plain" },

@@ -158,10 +158,13 @@ export const Notification = NotificationView.extend({}).openapi("Notification");
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
 
-/** Error responses, for the OpenAPI document. */
+/**
+ * Error responses, for the OpenAPI document: the route's own, and the two any route may answer (500,
+ * and 503 while the database cannot serve it).
+ */
 export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503)[]) =>
   Object.fromEntries(
-    statuses.map((status) => [
+    [...new Set([...statuses, 500 as const, 503 as const])].map((status) => [
       status,
       { description: errorDescriptions[status], content: { "application/json": { schema: ErrorBody } } },
     ]),
@@ -177,5 +180,6 @@ const errorDescriptions = {
   415: "Body is not JSON",
   422: "Idempotency-Key reused with a different body",
   429: "Too many installs in flight for the tenant (TooManyInstallsInFlight) or too many requests from the caller (RateLimited); see Retry-After",
-  503: "The install could not be recorded in time (the database is unavailable); nothing was started",
+  500: "InternalError: something went wrong on the gateway's side (logged); nothing was started",
+  503: "ServiceUnavailable: the database is unavailable, or a write could not be recorded in time; nothing was started or changed. Retry (see Retry-After)",
 };
