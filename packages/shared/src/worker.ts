@@ -1,3 +1,4 @@
+import type { ISocketFactory } from "kafkajs";
 import { type BaseConfig, consumerGroupId } from "./config.ts";
 import {
   type BatchHandler,
@@ -11,7 +12,7 @@ import {
 import { deadLetterCollection, deadLetterLedger } from "./kafka/dead-letters.ts";
 import type { Logger } from "./logger.ts";
 import { ensureIndexes, type IndexPlan } from "./mongo/client.ts";
-import { opsRoutes, serveOps } from "./ops/health.ts";
+import { type HttpApp, opsRoutes, serveHttp } from "./ops/health.ts";
 import { connectPlatform, type Platform } from "./platform.ts";
 
 export interface WorkerOptions {
@@ -44,42 +45,112 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** What a service runs once its platform is connected: `startService` starts, watches and stops it. */
+export interface ServiceParts {
+  /** The service's consumer groups, by the name `/readyz` reports each under. */
+  consumers: Record<string, RunningConsumer>;
+  /**
+   * The HTTP app the service answers on (the gateway's API, which carries the ops routes too). Absent:
+   * the ops routes (/healthz, /readyz, /metrics) on OPS_PORT, when that is set.
+   */
+  http?: { app: HttpApp; port: number; hostname?: string };
+  /** Stops what runs beside the consumers (the gateway's relays), after HTTP and before the consumers. */
+  stopFirst?: () => Promise<void>;
+}
+
+export interface ServiceOptions<P extends ServiceParts> {
+  /** Service name: `installhub/<name>` is the events' `ce_source`. */
+  name: string;
+  config: BaseConfig;
+  indexes?: IndexPlan;
+  logger?: Logger;
+  /** Replaces how Kafka connections are opened (tests cut a service off from the broker with it). */
+  socketFactory?: ISocketFactory;
+  /** Builds and starts the service's parts on the connected platform. */
+  start(platform: Platform): Promise<P>;
+}
+
+export interface RunningService<P extends ServiceParts> {
+  platform: Platform;
+  parts: P;
+  /** The bound port of `parts.http`, or of the ops routes; undefined when neither is served. */
+  port: number | undefined;
+  /** Stops answering HTTP, then `stopFirst`, then every consumer (in-flight work finishes and commits), then disconnects. */
+  stop(): Promise<void>;
+}
+
 /**
- * Starts an event-driven service: connects Kafka, the registry and MongoDB, ensures its indexes,
- * runs its consumer group and serves its ops endpoints.
+ * The one way InstallHub starts a service: connect Kafka, the registry and MongoDB, ensure the
+ * indexes, start the service's parts, report each consumer in /readyz, serve HTTP; and stop in the
+ * reverse order. Workers start through `startWorker`, the gateway directly.
+ *
+ * @example
+ * const service = await startService({ name: "gateway", config, indexes, start: async (platform) => ({ consumers, http }) });
+ */
+export async function startService<P extends ServiceParts>(
+  options: ServiceOptions<P>,
+): Promise<RunningService<P>> {
+  const platform = await connectPlatform(options.name, options.config, options.logger, {
+    ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
+  });
+  await ensureIndexes(platform.mongo.db, { ...options.indexes, [deadLetterCollection]: [] });
+  const parts = await options.start(platform);
+  for (const [name, consumer] of Object.entries(parts.consumers)) {
+    platform.readinessChecks[name] = consumerReadiness(consumer);
+  }
+  const { OPS_PORT } = options.config;
+  const server = parts.http
+    ? await serveHttp(parts.http.app, parts.http.port, parts.http.hostname)
+    : OPS_PORT === undefined
+      ? undefined
+      : await serveHttp(opsRoutes(platform.readinessChecks), OPS_PORT);
+  platform.logger.info({ port: server?.port }, `${options.name} started`);
+  return {
+    platform,
+    parts,
+    port: server?.port,
+    async stop() {
+      await server?.close();
+      await parts.stopFirst?.();
+      await Promise.all(Object.values(parts.consumers).map((consumer) => consumer.stop()));
+      await platform.close();
+    },
+  };
+}
+
+/**
+ * Starts an event-driven service (`startService`) whose one consumer group runs `handlers`, and serves
+ * its ops endpoints on OPS_PORT.
  *
  * @example
  * const worker = await startWorker({ name: "scanner", config, indexes, handlers: (p) => scannerHandlers(p) });
  * stopOnSignals(worker.platform.logger, worker.stop);
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const platform = await connectPlatform(options.name, options.config, options.logger);
-  await ensureIndexes(platform.mongo.db, { ...options.indexes, [deadLetterCollection]: [] });
-  const built = await options.handlers(platform);
-  const { handlers, hooks } = "handlers" in built ? built : { handlers: built, hooks: undefined };
-  const consumer = await startServiceConsumer(platform, options.config, {
-    groupName: options.name,
-    handlers: handlers as EventHandlers,
-    ...(hooks ? { hooks } : {}),
-    ...(options.groupId ? { groupId: options.groupId } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-  });
-  platform.readinessChecks.consumer = consumerReadiness(consumer);
-  const ops =
-    options.config.OPS_PORT === undefined
-      ? undefined
-      : await serveOps(opsRoutes(platform.readinessChecks), options.config.OPS_PORT);
-  platform.logger.info({ opsPort: ops?.port }, `${options.name} started`);
-  return {
-    platform,
-    consumer,
-    opsPort: ops?.port,
-    async stop() {
-      await consumer.stop();
-      await ops?.close();
-      await platform.close();
+  const service = await startService({
+    name: options.name,
+    config: options.config,
+    ...(options.indexes ? { indexes: options.indexes } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    start: async (platform) => {
+      const built = await options.handlers(platform);
+      const { handlers, hooks } = "handlers" in built ? built : { handlers: built, hooks: undefined };
+      const consumer = await startServiceConsumer(platform, options.config, {
+        groupName: options.name,
+        handlers: handlers as EventHandlers,
+        ...(hooks ? { hooks } : {}),
+        ...(options.groupId ? { groupId: options.groupId } : {}),
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+      });
+      return { consumers: { consumer } };
     },
+  });
+  return {
+    platform: service.platform,
+    consumer: service.parts.consumers.consumer,
+    opsPort: service.port,
+    stop: service.stop,
   };
 }
 

@@ -1,13 +1,10 @@
-import { serve } from "@hono/node-server";
 import {
   admissionQueue,
-  connectPlatform,
-  consumerReadiness,
-  ensureIndexes,
   type InstallEvent,
   type Logger,
   type Platform,
   type RunningConsumer,
+  startService,
 } from "@installhub/shared";
 import type { ISocketFactory } from "kafkajs";
 import { createTokenVerifier } from "./auth/verifier.ts";
@@ -57,17 +54,37 @@ export async function startGateway(
   config: GatewayConfig,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  const platform = await connectPlatform("gateway", config, options.logger, {
+  const service = await startService({
+    name: "gateway",
+    config,
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
+    indexes: {
+      ...installStatusIndexes(),
+      ...idempotencyIndexes,
+      ...installOutboxIndexes,
+      ...cancellationIndexes,
+      ...lifecycleIndexes(),
+    },
+    start: (platform) => startGatewayParts(config, platform),
   });
+  const { platform, parts, port } = service;
+  const url = `http://${config.GATEWAY_HOST}:${port}`;
+  platform.logger.info({ url }, "gateway listening");
+  return {
+    url,
+    port: port!,
+    platform,
+    projector: parts.consumers.projector,
+    lifecycleProjector: parts.consumers.lifecycleProjector,
+    relay: parts.relay,
+    stop: service.stop,
+  };
+}
+
+/** The gateway's parts on a connected platform: stores, relays, the HTTP app and both projectors. */
+async function startGatewayParts(config: GatewayConfig, platform: Platform) {
   const { db } = platform.mongo;
-  await ensureIndexes(db, {
-    ...installStatusIndexes(),
-    ...idempotencyIndexes,
-    ...installOutboxIndexes,
-    ...cancellationIndexes,
-    ...lifecycleIndexes(),
-  });
   const statuses = installStatusStore(db);
   // The estimate looks at the last 50 completed installs; a sorted scan per request is too costly
   // on a large install_status (and on FerretDB), and a 30-second-old history estimates just as well.
@@ -123,35 +140,15 @@ export async function startGateway(
     now: () => new Date(),
   });
   const projector = await startProjector({ platform, config, store: statuses });
-  platform.readinessChecks.projector = consumerReadiness(projector);
   const lifecycleProjector = await startLifecycleProjector({ platform, config, store: lifecycle });
-  platform.readinessChecks.lifecycleProjector = consumerReadiness(lifecycleProjector);
-  const server = await new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
-    const running = serve(
-      { fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT },
-      (info) =>
-        resolve({
-          port: info.port,
-          close: () => new Promise<void>((done) => running.close(() => done())),
-        }),
-    );
-  });
-  const url = `http://${config.GATEWAY_HOST}:${server.port}`;
-  platform.logger.info({ url }, "gateway listening");
   return {
-    url,
-    port: server.port,
-    platform,
-    projector,
-    lifecycleProjector,
+    consumers: { projector, lifecycleProjector },
+    http: { app, port: config.GATEWAY_PORT, hostname: config.GATEWAY_HOST },
     relay,
-    async stop() {
-      await server.close();
+    async stopFirst() {
       clearInterval(pruning);
       // Accepted installs go out before the publisher closes; any left are the next gateway's.
       await Promise.all([relay.stop(), cancelRelay.stop()]);
-      await Promise.all([projector.stop(), lifecycleProjector.stop()]);
-      await platform.close();
     },
   };
 }

@@ -70,9 +70,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
-/** Serves the ops routes of a worker service on loopback; resolves with the bound port. */
-export function serveOps(
-  app: Hono,
+/** What `serveHttp` serves: a Hono app, or anything with its `fetch`. */
+export type HttpApp = { fetch: (request: Request) => Response | Promise<Response> };
+
+/** Serves an HTTP app (a worker's ops routes, the gateway's API) on loopback by default; resolves with the bound port. */
+export function serveHttp(
+  app: HttpApp,
   port: number,
   hostname = "127.0.0.1",
 ): Promise<{ port: number; close(): Promise<void> }> {
