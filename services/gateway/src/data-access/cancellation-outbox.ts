@@ -3,7 +3,7 @@ import {
   cancellationsOf,
   cancelRequestOf,
   type InstallEventOf,
-  isDuplicateKeyError,
+  insertIfAbsent,
 } from "@installhub/shared";
 import type { Db } from "mongodb";
 import { relayedEntry, relayQueue } from "./relay-queue.ts";
@@ -28,15 +28,11 @@ export function cancellationOutbox(db: Db) {
      * finishes first). A second cancel of the same operation changes nothing and returns the first.
      */
     async accept(event: CancelRequested): Promise<CancelRequested> {
-      try {
-        await collection.insertOne(relayedEntry(event));
-        return event;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        const first = await collection.findOne({ _id: event.installId });
-        if (!first) throw error;
-        return cancelRequestOf(first);
-      }
+      if ((await insertIfAbsent(collection, [relayedEntry(event)])) === 1) return event;
+      const first = await collection.findOne({ _id: event.installId });
+      // Present a moment ago and gone now: only a prune of old published cancels deletes them.
+      if (!first) throw new Error(`the cancel of ${event.installId} vanished while it was accepted`);
+      return cancelRequestOf(first);
     },
     /**
      * Removes a cancel that was never accepted (its insert landed after the caller was told 503): only

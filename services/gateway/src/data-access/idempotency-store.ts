@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from "@installhub/shared";
+import { insertIfAbsent } from "@installhub/shared";
 import type { Db } from "mongodb";
 
 export const idempotencyCollection = "idempotency_keys";
@@ -44,19 +44,8 @@ export function idempotencyStore<Response>(db: Db) {
       now: Date,
     ): Promise<Reservation<Response>> {
       const _id = idOf(callerSub, key);
-      try {
-        await collection.insertOne({
-          _id,
-          fingerprint,
-          installId,
-          response: null,
-          state: "pending",
-          createdAt: now,
-        } as never);
-        return { outcome: "reserved" };
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+      const pending = { _id, fingerprint, installId, response: null, state: "pending", createdAt: now };
+      if ((await insertIfAbsent(collection, [pending as never])) === 1) return { outcome: "reserved" };
       const existing = await collection.findOne({ _id });
       return existing
         ? { outcome: "existing", record: existing as IdempotencyRecord<Response> }

@@ -1,4 +1,5 @@
-import { type IndexPlan, type InstallEvent, isDuplicateKeyError } from "@installhub/shared";
+import type { IndexPlan, InstallEvent } from "@installhub/shared";
+import { insertIfAbsent } from "@installhub/shared";
 import type { Collection, Db, Filter } from "mongodb";
 import type { Cursor } from "../domain/cursor.ts";
 import type { CompletedInstall } from "../domain/estimate.ts";
@@ -62,13 +63,10 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
         const next = reduceInstallStatus(previous, event);
         if (!stateChanged(previous, next)) return next;
         if (!current) {
-          try {
-            await collection.insertOne({ _id: event.installId, revision: 1, ...next });
-            return next;
-          } catch (error) {
-            if (isDuplicateKeyError(error)) continue;
-            throw error;
-          }
+          // Another projector inserted it first: fold onto what it wrote.
+          if ((await insertIfAbsent(collection, [{ _id: event.installId, revision: 1, ...next }])) === 0)
+            continue;
+          return next;
         }
         const { matchedCount } = await collection.updateOne(
           { _id: event.installId, revision: current.revision },
@@ -100,13 +98,7 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
                 { $set: { ...next, revision: document.revision + 1 } },
               )
             ).matchedCount === 1
-          : await collection.insertOne({ _id: installId, revision: 1, ...next }).then(
-              () => true,
-              (error: unknown) => {
-                if (isDuplicateKeyError(error)) return false;
-                throw error;
-              },
-            );
+          : (await insertIfAbsent(collection, [{ _id: installId, revision: 1, ...next }])) === 1;
         // Someone else wrote this install meanwhile: fold its events one by one, compare-and-set each.
         if (!written) for (const event of installEvents) await store.apply(event);
       }

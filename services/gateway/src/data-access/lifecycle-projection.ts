@@ -1,4 +1,4 @@
-import { type IndexPlan, type InstallEvent, isDuplicateKeyError } from "@installhub/shared";
+import { type IndexPlan, type InstallEvent, insertIfAbsent, isDuplicateKeyError } from "@installhub/shared";
 import type { Collection, Db, Filter } from "mongodb";
 import type { Cursor } from "../domain/cursor.ts";
 import { type InstalledPackageState, reduceInstalledPackage } from "../domain/installed-packages.ts";
@@ -82,13 +82,8 @@ export function lifecycleProjectionStore(
       // An event that changes nothing needs no record of its position: it changes nothing again.
       if (!next || next === previous) return;
       if (!current) {
-        try {
-          await installed.insertOne({ _id, ...next, position });
-          return;
-        } catch (error) {
-          if (isDuplicateKeyError(error)) continue;
-          throw error;
-        }
+        if ((await insertIfAbsent(installed, [{ _id, ...next, position }])) === 1) return;
+        continue; // another projector inserted it first: fold onto what it wrote
       }
       const { matchedCount } = await installed.updateOne(
         { _id, "position.partition": current.position.partition, "position.offset": current.position.offset },
@@ -114,12 +109,7 @@ export function lifecycleProjectionStore(
         revision,
       }));
       if (!current) {
-        try {
-          await history.insertOne({ ...own!, operationState: next });
-        } catch (error) {
-          if (isDuplicateKeyError(error)) continue;
-          throw error;
-        }
+        if ((await insertIfAbsent(history, [{ ...own!, operationState: next }])) === 0) continue;
       } else {
         const { matchedCount } = await history.updateOne(
           { _id: event.installId, revision: current.revision },

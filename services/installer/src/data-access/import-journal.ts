@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from "@installhub/shared";
+import { insertIfAbsent } from "@installhub/shared";
 import type { Db, Filter } from "mongodb";
 import type { ImportJournal } from "../domain/journal.ts";
 import { installerCollections } from "./collections.ts";
@@ -29,13 +29,8 @@ export function importJournalStore(db: Db) {
     /** Stores a new journal; if one exists already, that one is the truth and is returned. */
     async create(journal: ImportJournal): Promise<ImportJournal> {
       const first = { ...journal, revision: 1 };
-      try {
-        await journals.insertOne(first);
-        return first;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        return mustFind(journal._id);
-      }
+      if ((await insertIfAbsent(journals, [first])) === 1) return first;
+      return mustFind(journal._id);
     },
 
     /**

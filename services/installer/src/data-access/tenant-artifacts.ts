@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, sha256Hex } from "@installhub/shared";
+import { insertIfAbsent, sha256Hex } from "@installhub/shared";
 import type { Db, ObjectId } from "mongodb";
 import type { PlanStep } from "../domain/plan.ts";
 import type { TenantArtifact } from "../domain/tenant-artifact.ts";
@@ -68,10 +68,7 @@ export function tenantArtifactStore(db: Db) {
           await expectVersion(written.tenantId, step.resultingKey, step.afterVersionId, "overwriting");
         return;
       }
-      try {
-        await artifacts.insertOne(document);
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
+      if ((await insertIfAbsent(artifacts, [document])) === 0) {
         await expectVersion(written.tenantId, step.resultingKey, step.afterVersionId, "creating");
       }
     },
@@ -108,15 +105,9 @@ export function tenantArtifactStore(db: Db) {
     async undo(tenantId: string, step: PlanStep): Promise<boolean> {
       if (step.action === "Removed") {
         if (!step.before) return false;
-        try {
-          // The journal kept the removed document as read, its ObjectId included.
-          await artifacts.insertOne({ ...step.before } as TenantArtifactDocument);
-          return true;
-        } catch (error) {
-          // Put back already, or the key holds something new since: either way not ours to touch.
-          if (isDuplicateKeyError(error)) return false;
-          throw error;
-        }
+        // The journal kept the removed document as read, its ObjectId included. Put back already, or
+        // the key holds something new since (unique per tenant and key): either way not ours to touch.
+        return (await insertIfAbsent(artifacts, [{ ...step.before } as TenantArtifactDocument])) === 1;
       }
       if (!step.afterVersionId) return false;
       const mine = { tenantId, key: step.resultingKey, versionId: step.afterVersionId };

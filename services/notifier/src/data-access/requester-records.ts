@@ -1,3 +1,4 @@
+import { insertIfAbsent } from "@installhub/shared";
 import type { Collection, Db } from "mongodb";
 import type { InstallRequest } from "../domain/outcome-message.ts";
 
@@ -16,11 +17,9 @@ function installRequestsOf(db: Db): Collection<InstallRequestDocument> {
 
 /** Idempotent: a replayed request leaves the first record as it was. */
 export async function recordInstallRequest(db: Db, request: InstallRequest): Promise<void> {
-  await installRequestsOf(db).updateOne(
-    { _id: request.installId },
-    { $setOnInsert: { ...request, recordedAt: new Date().toISOString() } },
-    { upsert: true },
-  );
+  await insertIfAbsent(installRequestsOf(db), [
+    { _id: request.installId, ...request, recordedAt: new Date().toISOString() },
+  ]);
 }
 
 export function findInstallRequest(db: Db, installId: string): Promise<InstallRequestDocument | null> {
