@@ -73,8 +73,9 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
- * Inserts documents that a unique index (their deterministic _id, or another unique key) lets exist once, leaving any that exist as they are: a replay of the
- * same step adds nothing. Returns how many were new. (Plain inserts rather than `$setOnInsert`
+ * Inserts documents that a unique index (their deterministic _id, or another unique key) lets exist
+ * once, leaving any that exist as they are: a replay of the same step adds nothing. Returns how many
+ * were new. (Plain inserts rather than `$setOnInsert`
  * upserts, which FerretDB 1.24 stores without their top-level null fields.) The one way InstallHub
  * writes "this, unless it is there already".
  *
