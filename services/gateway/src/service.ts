@@ -18,6 +18,7 @@ import { installOutbox, installOutboxIndexes } from "./data-access/install-outbo
 import { installStatusIndexes, installStatusStore } from "./data-access/install-status-store.ts";
 import { lifecycleIndexes, lifecycleProjectionStore } from "./data-access/lifecycle-projection.ts";
 import { notificationStore } from "./data-access/notification-store.ts";
+import { estimateSample } from "./domain/estimate.ts";
 import { idempotencyWindowMs } from "./domain/idempotency.ts";
 import { createApp } from "./entry-points/http/app.ts";
 import type { InstallAccepted } from "./entry-points/http/schemas.ts";
@@ -86,9 +87,9 @@ export async function startGateway(
 async function startGatewayParts(config: GatewayConfig, platform: Platform) {
   const { db } = platform.mongo;
   const statuses = installStatusStore(db);
-  // The estimate looks at the last 50 completed installs; a sorted scan per request is too costly
+  // The estimate looks at the last completed installs (estimateSample); a sorted scan per request is too costly
   // on a large install_status (and on FerretDB), and a 30-second-old history estimates just as well.
-  const recentCompletions = cachedFor(30_000, () => statuses.recentlySucceeded(50));
+  const recentCompletions = cachedFor(30_000, () => statuses.recentlySucceeded(estimateSample));
   const outbox = installOutbox(db);
   const relaySettings = {
     sweepIntervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,

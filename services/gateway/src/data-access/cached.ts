@@ -3,7 +3,7 @@
  * be a little stale but are costly, such as the estimate's history (a sorted scan of install_status).
  *
  * @example
- * const recent = cachedFor(30_000, () => statuses.recentlySucceeded(50));
+ * const recent = cachedFor(30_000, () => statuses.recentlySucceeded(estimateSample));
  * const history = await recent();
  */
 export function cachedFor<T>(

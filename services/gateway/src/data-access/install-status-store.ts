@@ -38,7 +38,8 @@ export interface InstallStatusStore {
     after?: Cursor | undefined;
     limit: number;
   }): Promise<InstallState[]>;
-  recentlySucceeded(limit: number): Promise<CompletedInstall[]>;
+  /** The latest `limit` successful installs, newest first, real ones or dry runs as `dryRun` says. */
+  recentlySucceeded(query: { limit: number; dryRun: boolean }): Promise<CompletedInstall[]>;
   /** Installs of a tenant not yet finished, counted up to `limit`. */
   inFlight(tenantId: string, limit: number): Promise<number>;
 }
@@ -135,9 +136,9 @@ export function installStatusStore(db: Db, collectionName = installStatusCollect
 
     inFlight: (tenantId, limit) => collection.countDocuments({ tenantId, status: "InProgress" }, { limit }),
 
-    async recentlySucceeded(limit) {
+    async recentlySucceeded({ limit, dryRun }) {
       const documents = await collection
-        .find({ status: "Success", "success.dryRun": false })
+        .find({ status: "Success", "success.dryRun": dryRun })
         .sort({ finishedAt: -1 })
         .limit(limit)
         .project<{ requestedAt: string; finishedAt: string; artifactCount: number | null }>({
