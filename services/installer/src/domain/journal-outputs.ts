@@ -12,17 +12,12 @@ import type { PlanStep } from "./plan.ts";
 /*
  * The events, audit entries and import record that follow from a journal. Each list only ever grows
  * at its end as the journal advances, and every timestamp comes from the journal, so projecting the
- * same journal again (after a crash, on a redelivered verdict) gives identical values. (The gateway's projectors are something else: they fold the events into read models.)
+ * same journal again (after a crash, on a redelivered verdict) gives identical values. (The gateway's projectors are something else:
+ * they fold the events into read models.)
  */
 
 export function eventsOf(journal: ImportJournal): InstallEvent[] {
-  const base = {
-    installId: journal.installId,
-    tenantId: journal.tenantId,
-    packageId: journal.packageId,
-    version: journal.version,
-    importId: journal._id,
-  };
+  const base = eventHeadOf(journal);
   const events: InstallEvent[] = [];
   const steps = journal.steps;
   if (steps) {
@@ -60,6 +55,12 @@ export function eventsOf(journal: ImportJournal): InstallEvent[] {
   const failed = failureOf(journal, "Installing");
   if (failed) events.push({ type: "InstallFailed", ...base, ...failed });
   return events;
+}
+
+/** What every event of a journal's operation says first: which install, tenant, package, import. */
+export function eventHeadOf(journal: ImportJournal) {
+  const { installId, tenantId, packageId, version, _id: importId } = journal;
+  return { installId, tenantId, packageId, version, importId };
 }
 
 /**

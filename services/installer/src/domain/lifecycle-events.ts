@@ -1,7 +1,7 @@
 import type { InstallEvent } from "@installhub/shared";
 import { ownedAfter } from "./installed-package.ts";
 import type { ImportJournal } from "./journal.ts";
-import { eventsOf, failureOf } from "./journal-outputs.ts";
+import { eventHeadOf, eventsOf, failureOf } from "./journal-outputs.ts";
 
 /*
  * The events that follow from a journal of any lifecycle operation (docs/lifecycle.md). Like
@@ -43,13 +43,7 @@ export function journalEvents(journal: ImportJournal): InstallEvent[] {
  * applied ("k of n artifacts removed"), then `UninstallSucceeded` or `UninstallFailed`.
  */
 export function uninstallEventsOf(journal: ImportJournal): InstallEvent[] {
-  const base = {
-    installId: journal.installId,
-    tenantId: journal.tenantId,
-    packageId: journal.packageId,
-    version: journal.version,
-    importId: journal._id,
-  };
+  const base = eventHeadOf(journal);
   const events: InstallEvent[] = [];
   const removals = (journal.steps ?? []).filter((step) => step.action === "Removed");
   const kept = (journal.steps ?? [])
