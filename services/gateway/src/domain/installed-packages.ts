@@ -1,4 +1,5 @@
-import type { InstallEvent, LifecycleOperation, OwnedArtifact } from "@installhub/shared";
+import { type InstallEvent, LifecycleOperation, OwnedArtifact } from "@installhub/shared";
+import { z } from "zod";
 
 /**
  * One package in one tenant, as `GET /api/tenants/{tenantId}/packages` shows it (docs/lifecycle.md):
@@ -19,6 +20,41 @@ export interface InstalledPackageState {
   artifacts: OwnedArtifact[];
   /** The upgrade, downgrade, reinstall or uninstall under way. */
   pending: { installId: string; operation: LifecycleOperation; version: string } | null;
+}
+
+/**
+ * A package as installed in a tenant, as `GET /api/tenants/{tenantId}/packages[/{packageId}]` shows it
+ * (`installedPackageView`): the one definition of that shape (the routes' OpenAPI schema derives from it).
+ */
+export const InstalledPackageView = z.object({
+  tenantId: z.string(),
+  packageId: z.string(),
+  version: z.string(),
+  state: z.enum(["Installed", "Upgrading", "Uninstalling"]),
+  installedAt: z.string().nullable(),
+  installedBy: z.object({ userId: z.string(), email: z.string() }).nullable(),
+  installId: z.string().nullable().describe("The install that put this version there"),
+  importId: z.string().nullable(),
+  artifacts: z
+    .array(OwnedArtifact)
+    .describe(
+      "Every artifact the package owns in the tenant: its manifest key, its key in the tenant, and the versionId its install wrote (a different versionId in the tenant means the tenant changed it since)",
+    ),
+  pending: z
+    .object({ installId: z.string(), operation: LifecycleOperation, version: z.string() })
+    .nullable()
+    .describe("The upgrade, downgrade, reinstall or uninstall under way"),
+});
+export type InstalledPackageView = z.infer<typeof InstalledPackageView>;
+
+/** What the API shows of a package the tenant has (the projection never serves a `NotInstalled` one). */
+export function installedPackageView(state: InstalledPackageState): InstalledPackageView {
+  const { state: packageState, version, ...rest } = state;
+  return {
+    ...rest,
+    version: version ?? "",
+    state: packageState as InstalledPackageView["state"],
+  };
 }
 
 /**

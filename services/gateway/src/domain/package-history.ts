@@ -1,4 +1,5 @@
-import type { InstallEvent, LifecycleOperation } from "@installhub/shared";
+import { type InstallEvent, LifecycleOperation } from "@installhub/shared";
+import { z } from "zod";
 
 /**
  * One operation on a package in a tenant — an install, upgrade, downgrade, reinstall or uninstall —
@@ -28,21 +29,28 @@ export interface OperationHistory {
   cancel: { requestedBy: { userId: string; email: string }; requestedAt: string } | null;
 }
 
-/** One row of `GET /api/tenants/{tenantId}/packages/{packageId}/history`. */
-export interface HistoryRow {
+/**
+ * One entry of `GET /api/tenants/{tenantId}/packages/{packageId}/history`: the one definition of its
+ * shape (the route's OpenAPI schema derives from it).
+ */
+export const HistoryEntry = z.object({
+  installId: z.string().describe("The operation's id; its status is at statusUrl"),
+  operation: z.enum([...LifecycleOperation.options, "Cancel"]),
+  fromVersion: z.string().nullable(),
+  toVersion: z.string().nullable(),
+  requestedBy: z.string().nullable().describe("The caller's sub"),
+  requestedAt: z.string(),
+  outcome: z.enum(["InProgress", "Success", "Failed"]),
+  error: z.string().nullable(),
+  importId: z.string().nullable(),
+  completedAt: z.string().nullable(),
+});
+
+/** A history entry as the projection keeps it: with the id it pages by. */
+export type HistoryRow = z.infer<typeof HistoryEntry> & {
   /** The operation's installId; a cancel's row is `<installId>:cancel`. */
   entryId: string;
-  installId: string;
-  operation: LifecycleOperation | "Cancel";
-  fromVersion: string | null;
-  toVersion: string | null;
-  requestedBy: string | null;
-  requestedAt: string;
-  outcome: "InProgress" | "Success" | "Failed";
-  error: string | null;
-  importId: string | null;
-  completedAt: string | null;
-}
+};
 
 const earliest = (a: string, b: string): string => (Date.parse(b) < Date.parse(a) ? b : a);
 

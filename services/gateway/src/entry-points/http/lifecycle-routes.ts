@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { installIdPattern, LifecycleOperation, OwnedArtifact } from "@installhub/shared";
+import { installIdPattern } from "@installhub/shared";
 import { decodeCursor, encodeCursor } from "../../domain/cursor.ts";
 import { installPermissions } from "../../domain/install-request.ts";
-import type { InstalledPackageState } from "../../domain/installed-packages.ts";
+import { InstalledPackageView, installedPackageView } from "../../domain/installed-packages.ts";
 import { uninstallPermissions } from "../../domain/lifecycle-request.ts";
+import { HistoryEntry as HistoryEntryView } from "../../domain/package-history.ts";
 import { historyOf, installedPackageOf, installedPackagesOf } from "../../use-cases/read-packages.ts";
 import { requestCancel } from "../../use-cases/request-cancel.ts";
 import { requestUninstall } from "../../use-cases/request-uninstall.ts";
@@ -16,43 +17,11 @@ import { errorResponses, IdempotencyKey, PageQuery, pageOf } from "./schemas.ts"
 const security = [{ bearerAuth: [] }];
 const TenantId = z.string().min(1).openapi({ example: "tenant-abc123" });
 const PackageId = z.string().min(1).openapi({ example: "acme-expense-approvals" });
-const User = z.object({ userId: z.string(), email: z.string() });
 
-export const InstalledPackage = z
-  .object({
-    tenantId: z.string(),
-    packageId: z.string(),
-    version: z.string(),
-    state: z.enum(["Installed", "Upgrading", "Uninstalling"]),
-    installedAt: z.string().nullable(),
-    installedBy: User.nullable(),
-    installId: z.string().nullable().openapi({ description: "The install that put this version there" }),
-    importId: z.string().nullable(),
-    artifacts: z.array(OwnedArtifact).openapi({
-      description:
-        "Every artifact the package owns in the tenant: its manifest key, its key in the tenant, and the versionId its install wrote (a different versionId in the tenant means the tenant changed it since)",
-    }),
-    pending: z
-      .object({ installId: z.string(), operation: LifecycleOperation, version: z.string() })
-      .nullable()
-      .openapi({ description: "The upgrade, downgrade, reinstall or uninstall under way" }),
-  })
-  .openapi("InstalledPackage");
+// The shapes are the domain's (one definition each); a copy made here has `.openapi()` (schemas.ts).
+export const InstalledPackage = InstalledPackageView.extend({}).openapi("InstalledPackage");
 
-export const HistoryEntry = z
-  .object({
-    installId: z.string().openapi({ description: "The operation's id; its status is at statusUrl" }),
-    operation: z.enum([...LifecycleOperation.options, "Cancel"]),
-    fromVersion: z.string().nullable(),
-    toVersion: z.string().nullable(),
-    requestedBy: z.string().nullable().openapi({ description: "The caller's sub" }),
-    requestedAt: z.string(),
-    outcome: z.enum(["InProgress", "Success", "Failed"]),
-    error: z.string().nullable(),
-    importId: z.string().nullable(),
-    completedAt: z.string().nullable(),
-  })
-  .openapi("HistoryEntry");
+export const HistoryEntry = HistoryEntryView.extend({}).openapi("HistoryEntry");
 
 const OperationAccepted = z
   .object({
@@ -69,15 +38,6 @@ const CancelAccepted = z
     statusUrl: z.string(),
   })
   .openapi("CancelAccepted");
-
-const view = (state: InstalledPackageState) => {
-  const { state: packageState, version, ...rest } = state;
-  return {
-    ...rest,
-    version: version ?? "",
-    state: packageState as "Installed" | "Upgrading" | "Uninstalling",
-  };
-};
 
 /**
  * The package lifecycle in a tenant (docs/lifecycle.md): what is installed, its history, uninstall,
@@ -115,7 +75,7 @@ export function lifecycleRoutes(deps: GatewayDeps) {
     const last = page.at(-1);
     return c.json(
       {
-        items: page.map(view),
+        items: page.map(installedPackageView),
         nextCursor:
           states.length > query.limit && last ? encodeCursor({ sortValue: "", id: last.packageId }) : null,
       },
@@ -140,7 +100,10 @@ export function lifecycleRoutes(deps: GatewayDeps) {
   });
   app.openapi(one, async (c) => {
     const { tenantId, packageId } = c.req.valid("param");
-    return c.json(view(await installedPackageOf(deps, c.var.caller, tenantId, packageId)), 200);
+    return c.json(
+      installedPackageView(await installedPackageOf(deps, c.var.caller, tenantId, packageId)),
+      200,
+    );
   });
 
   const history = createRoute({
