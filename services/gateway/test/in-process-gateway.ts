@@ -236,6 +236,24 @@ export const notItsTenant = (tenantId: string) => ({
   body: { error: "Forbidden", message: `Not allowed to act in tenant '${tenantId}'` },
 });
 
+/**
+ * Expects an operation accepted (docs/api.md): 202 with exactly a new installId, `InProgress` and its
+ * statusUrl (plus `extra`, such as an install's estimatedSeconds), and the statusUrl as Location.
+ * Returns the installId.
+ */
+export function expectAccepted(response: RouteResponse, extra: Record<string, unknown> = {}): string {
+  expect(response.status).toBe(202);
+  const { installId } = response.body;
+  expect(response.body).toEqual({
+    installId: expect.stringMatching(/^mkt-install-[0-9a-f-]{36}$/),
+    status: "InProgress",
+    statusUrl: `/api/marketplace/installs/${installId}/status`,
+    ...extra,
+  });
+  expect(response.headers.get("location")).toBe(response.body.statusUrl);
+  return installId;
+}
+
 /** The fields a 400 ValidationFailed names, in order. */
 export const invalidFields = (response: RouteResponse): string[] =>
   response.body.details.fields.map((f: { field: string }) => f.field);

@@ -1,16 +1,20 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { consumerGroupId, type PackageDocument, repositoryRoot } from "@installhub/shared";
+import { consumerGroupId, type PackageDocument } from "@installhub/shared";
 import { uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installerCollections } from "../src/data-access/collections.ts";
 import type { ImportJournal } from "../src/domain/journal.ts";
-import { type ExampleInstall, type Harness, installOf, isTerminal, ofType, startHarness } from "./harness.ts";
+import {
+  type ExampleInstall,
+  type Harness,
+  installOf,
+  isTerminal,
+  killed,
+  ofType,
+  startHarness,
+} from "./harness.ts";
 
 let harness: Harness;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // A pause after each artifact write, so a kill lands between two writes.
@@ -21,39 +25,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await harness?.close();
 });
 
-const mainScript = "services/installer/src/main.ts";
-
-/** An installer process on this file's topics and database; what it prints is kept (and never blocks it). */
-function spawnInstaller(
-  env: Record<string, string> = {},
-  script = mainScript,
-): ChildProcess & { printed: () => string } {
-  const child = spawn(process.execPath, [script], {
-    cwd: repositoryRoot,
-    env: { ...process.env, ...harness.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let printed = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    printed += chunk;
-  });
-  children.push(child);
-  return Object.assign(child, { printed: () => printed });
-}
-
-async function killed(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  const exited = once(child, "exit");
-  child.kill(signal);
-  await exited;
-}
-
-const journals = () => harness.db.collection<ImportJournal>(installerCollections.journal);
-const journalOf = (install: ExampleInstall) => journals().findOne({ _id: install.importId });
+const journalOf = (install: ExampleInstall) => harness.journal(install.importId);
 const appliedIndexes = (journal: ImportJournal | null) =>
   (journal?.steps ?? []).filter((step) => step.appliedAt !== null).map((step) => step.index);
 const undoneIndexes = (journal: ImportJournal | null) =>
@@ -82,15 +57,28 @@ async function expectVerdictUncommitted(install: ExampleInstall) {
 }
 
 /**
- * After the restarted installer's terminal event: it has committed everything on the topic (so past
- * the verdict), and the bus has read everything it published — what the test counts is final.
+ * A second installer (with `env`) takes the import up after the kill and runs it to its terminal event;
+ * then it has committed everything on the topic (so past the verdict), and the bus has read everything
+ * it published — what the test counts is final. It is stopped before the test goes on.
  */
-async function settleAfterRestart(install: ExampleInstall) {
+async function restartToTheEnd(install: ExampleInstall, env: Record<string, string> = {}) {
+  const second = harness.spawnInstaller(env);
+  await harness.bus.waitForEvents(install.installId, (events) => events.some(isTerminal), 90_000);
   await harness.bus.groupCaughtUp(installerGroup(), 90_000);
   await harness.bus.caughtUp();
   const { verdict, committed } = await verdictCommit(install);
   expect(committed).toBeGreaterThan(verdict);
+  await killed(second, "SIGTERM");
 }
+
+/** acme-invoice-workflows 3.0.0 installed whole: each of its five artifacts at the version its step wrote. */
+const allFiveWritten = (install: ExampleInstall) => ({
+  "invoice-approval": `${install.importId}/1`,
+  "invoice-dashboard": `${install.importId}/3`,
+  "invoice-reminder": `${install.importId}/2`,
+  "overdue-report": `${install.importId}/4`,
+  "vendor-sync": `${install.importId}/5`,
+});
 
 /** The installer's events of the install once it is over, and what it says about them. */
 function expectOneOutcome(install: ExampleInstall) {
@@ -119,16 +107,14 @@ async function withOwnArchive(pkg: PackageDocument, version: string): Promise<Pa
 
 describe("installer: crash safety", () => {
   it("killed with SIGKILL after 3 of 5 artifacts, a restarted installer finishes the import exactly once", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-approval");
-    await harness.seed(tenantId, "overdue-report");
+    const { tenantId } = await harness.seededTenant("invoice-approval", "overdue-report");
     const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
       tenantId,
       version: "3.0.0",
       defaultStrategy: "Overwrite",
     });
 
-    const first = spawnInstaller();
+    const first = harness.spawnInstaller();
     await harness.publishInstall(install);
     await waitFor(async () => appliedIndexes(await journalOf(install)).length >= 3, {
       timeoutMs: 60_000,
@@ -140,18 +126,9 @@ describe("installer: crash safety", () => {
     expect(appliedIndexes(atKill).length).toBeLessThan(5);
     await expectVerdictUncommitted(install);
 
-    const second = spawnInstaller();
-    await harness.bus.waitForEvents(install.installId, (events) => events.some(isTerminal), 90_000);
-    await settleAfterRestart(install);
-    await killed(second, "SIGTERM");
+    await restartToTheEnd(install);
 
-    expect(await versionsIn(tenantId)).toEqual({
-      "invoice-approval": `${install.importId}/1`,
-      "invoice-dashboard": `${install.importId}/3`,
-      "invoice-reminder": `${install.importId}/2`,
-      "overdue-report": `${install.importId}/4`,
-      "vendor-sync": `${install.importId}/5`,
-    });
+    expect(await versionsIn(tenantId)).toEqual(allFiveWritten(install));
 
     const audit = await harness.auditLog(install.importId);
     expect(audit.map((entry) => entry.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
@@ -196,7 +173,7 @@ describe("installer: crash safety", () => {
       defaultStrategy: "Overwrite",
     });
 
-    const first = spawnInstaller(recordEvery);
+    const first = harness.spawnInstaller(recordEvery);
     await harness.publishInstall(install);
     await waitFor(
       async () =>
@@ -210,18 +187,9 @@ describe("installer: crash safety", () => {
     expect((await versionsIn(tenantId))["invoice-dashboard"]).toBe(`${install.importId}/3`);
     await expectVerdictUncommitted(install);
 
-    const second = spawnInstaller(recordEvery);
-    await harness.bus.waitForEvents(install.installId, (events) => events.some(isTerminal), 90_000);
-    await settleAfterRestart(install);
-    await killed(second, "SIGTERM");
+    await restartToTheEnd(install, recordEvery);
 
-    expect(await versionsIn(tenantId)).toEqual({
-      "invoice-approval": `${install.importId}/1`,
-      "invoice-dashboard": `${install.importId}/3`,
-      "invoice-reminder": `${install.importId}/2`,
-      "overdue-report": `${install.importId}/4`,
-      "vendor-sync": `${install.importId}/5`,
-    });
+    expect(await versionsIn(tenantId)).toEqual(allFiveWritten(install));
     const journal = await journalOf(install);
     expect(appliedIndexes(journal)).toEqual([1, 2, 3, 4, 5]);
     expect(undoneIndexes(journal)).toEqual([]);
@@ -241,13 +209,11 @@ describe("installer: crash safety", () => {
   it("killed with writes the journal has not recorded, a restarted installer that cannot go on rolls them back", async () => {
     // Nothing is recorded before the end of the import: every write of the first run is unrecorded.
     const recordAtEnd = { INSTALL_PROGRESS_INTERVAL_MS: "600000" };
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-approval");
-    const before = await harness.snapshot(tenantId);
+    const { tenantId, before } = await harness.seededTenant("invoice-approval");
     const pkg = await withOwnArchive(harness.packageNamed("acme-invoice-workflows"), "3.0.0");
     const install = installOf(pkg, { tenantId, version: "3.0.0", defaultStrategy: "Overwrite" });
 
-    const first = spawnInstaller(recordAtEnd);
+    const first = harness.spawnInstaller(recordAtEnd);
     await harness.publishInstall(install);
     await waitFor(
       async () =>
@@ -263,10 +229,7 @@ describe("installer: crash safety", () => {
     // what the first one wrote although no journal entry says so.
     const archive = pkg.versions.find((entry) => entry.version === "3.0.0")!.archivePath;
     await writeFile(join(harness.marketplace.cdnRoot, archive), Buffer.from("other bytes"));
-    const second = spawnInstaller(recordAtEnd);
-    await harness.bus.waitForEvents(install.installId, (events) => events.some(isTerminal), 90_000);
-    await settleAfterRestart(install);
-    await killed(second, "SIGTERM");
+    await restartToTheEnd(install, recordAtEnd);
 
     expect(await harness.snapshot(tenantId)).toEqual(before);
     const journal = await journalOf(install);
@@ -287,10 +250,7 @@ describe("installer: crash safety", () => {
   });
 
   it("killed before it meets a Fail conflict, a restarted installer rolls the tenant back exactly", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-dashboard");
-    await harness.seed(tenantId, "invoice-approval");
-    const before = await harness.snapshot(tenantId);
+    const { tenantId, before } = await harness.seededTenant("invoice-dashboard", "invoice-approval");
     // Manifest order: invoice-dashboard (Overwrite), overdue-report (new), invoice-approval (Fail), reporting-schedule.
     const install = installOf(harness.packageNamed("acme-reporting-pack"), {
       tenantId,
@@ -298,7 +258,7 @@ describe("installer: crash safety", () => {
       overrides: { "invoice-approval": "Fail" },
     });
 
-    const first = spawnInstaller();
+    const first = harness.spawnInstaller();
     await harness.publishInstall(install);
     // Killed in the pause after the second write: the Fail step comes right after it is recorded.
     await waitFor(async () => (await versionsIn(tenantId))["overdue-report"] === `${install.importId}/2`, {
@@ -310,10 +270,7 @@ describe("installer: crash safety", () => {
     expect(await harness.snapshot(tenantId)).not.toEqual(before);
     await expectVerdictUncommitted(install);
 
-    const second = spawnInstaller();
-    await harness.bus.waitForEvents(install.installId, (all) => all.some(isTerminal), 90_000);
-    await settleAfterRestart(install);
-    await killed(second, "SIGTERM");
+    await restartToTheEnd(install);
 
     expect(await harness.snapshot(tenantId)).toEqual(before);
     expect(expectOneOutcome(install).terminal).toMatchObject({ error: "ConflictFailed", rolledBack: true });
@@ -328,10 +285,7 @@ describe("installer: crash safety", () => {
   });
 
   it("killed mid-rollback, after an undo the journal has not recorded, a restarted installer finishes the rollback exactly", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-dashboard");
-    await harness.seed(tenantId, "invoice-approval");
-    const before = await harness.snapshot(tenantId);
+    const { tenantId, before } = await harness.seededTenant("invoice-dashboard", "invoice-approval");
     // Manifest order: invoice-dashboard (Overwrite), overdue-report (new), invoice-approval (Fail):
     // the rollback undoes overdue-report, then stalls undoing invoice-dashboard.
     const install = installOf(harness.packageNamed("acme-reporting-pack"), {
@@ -340,7 +294,7 @@ describe("installer: crash safety", () => {
       overrides: { "invoice-approval": "Fail" },
     });
 
-    const first = spawnInstaller(
+    const first = harness.spawnInstaller(
       { STALL_UNDO_OF_STEP: "1" },
       "services/installer/test/stalling-installer.ts",
     );
@@ -360,10 +314,7 @@ describe("installer: crash safety", () => {
     });
     await expectVerdictUncommitted(install);
 
-    const second = spawnInstaller();
-    await harness.bus.waitForEvents(install.installId, (all) => all.some(isTerminal), 90_000);
-    await settleAfterRestart(install);
-    await killed(second, "SIGTERM");
+    await restartToTheEnd(install);
 
     expect(await harness.snapshot(tenantId)).toEqual(before);
     const journal = await journalOf(install);

@@ -1,47 +1,36 @@
-import type { RunningWorker } from "@installhub/shared";
 import { uniqueId } from "@installhub/shared/testing";
 import { MongoNetworkError, MongoServerError } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstaller } from "../src/service.ts";
-import { type Harness, installOf, startHarness } from "./harness.ts";
+import { type Harness, installOf, startHarnessWithInstaller } from "./harness.ts";
 
 /**
  * A store failure is either waited out (the store is away) or ends the install (the store refuses the
  * document): never a message in the DLQ with the install left InProgress (docs/design.md §8).
  */
 let harness: Harness;
-let installer: RunningWorker;
 /** Tenants whose third artifact write fails, and how. */
 const failing = new Map<string, { kind: "refused" | "away"; remaining: number }>();
 
 beforeAll(async () => {
-  harness = await startHarness("installer-failures", { CONSUMER_MAX_BACKOFF_MS: "300", LOG_LEVEL: "silent" });
-  installer = await startInstaller(harness.config, undefined, {
-    adapt: (deps) => ({
-      ...deps,
-      artifacts: {
-        ...deps.artifacts,
-        apply: async (step, written) => {
-          const failure = failing.get(written.tenantId);
-          if (failure && step.index === 3 && failure.remaining > 0) {
-            failure.remaining--;
-            if (failure.kind === "refused") {
-              throw new MongoServerError({
-                code: 2,
-                errmsg: "invalid key: \"$where\" (key must not start with '$')",
-              });
-            }
-            throw new MongoNetworkError("connection to the store was reset");
-          }
-          return deps.artifacts.apply(step, written);
-        },
-      },
-    }),
+  harness = await startHarnessWithInstaller("installer-failures", {
+    env: { CONSUMER_MAX_BACKOFF_MS: "300", LOG_LEVEL: "silent" },
+    beforeApply: async (step, written) => {
+      const failure = failing.get(written.tenantId);
+      if (failure && step.index === 3 && failure.remaining > 0) {
+        failure.remaining--;
+        if (failure.kind === "refused") {
+          throw new MongoServerError({
+            code: 2,
+            errmsg: "invalid key: \"$where\" (key must not start with '$')",
+          });
+        }
+        throw new MongoNetworkError("connection to the store was reset");
+      }
+    },
   });
 });
 
 afterAll(async () => {
-  await installer?.stop();
   await harness?.close();
 });
 

@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { join } from "node:path";
 import {
   type ApprovedFile,
@@ -15,7 +17,9 @@ import {
   type PackageDocument,
   packFolder,
   parseConfig,
+  type RunningWorker,
   readArchive,
+  repositoryRoot,
   sha256Hex,
   type UpgradeType,
 } from "@installhub/shared";
@@ -26,11 +30,15 @@ import {
   startExampleMarketplace,
   uniqueId,
 } from "@installhub/shared/testing";
+import { expect } from "vitest";
 import { type InstallerConfig, installerConfigSchema } from "../src/config.ts";
 import { installerCollections } from "../src/data-access/collections.ts";
 import { tenantArtifactsOf } from "../src/data-access/tenant-artifacts.ts";
 import { type InstalledPackage, installedPackageId } from "../src/domain/installed-package.ts";
+import type { ImportJournal } from "../src/domain/journal.ts";
 import type { TenantArtifact } from "../src/domain/tenant-artifact.ts";
+import { startInstaller } from "../src/service.ts";
+import type { InstallerDeps } from "../src/use-cases/installer-deps.ts";
 
 /**
  * What every installer test needs: its own topics and database, the example packages on a dev CDN,
@@ -51,6 +59,7 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
     return found;
   };
   const approved = await approvedExampleFiles(marketplace.packages);
+  const children: ChildProcess[] = [];
 
   return {
     config,
@@ -75,10 +84,43 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
       await bus.publisher.publish([install.requested, this.verdictFor(install, verdict)]);
     },
 
-    /** Waits for the operation's terminal event and returns every installer event of it, in order. */
-    async outcomeOf(install: { installId: string }): Promise<InstallEvent[]> {
-      const events = await bus.waitForEvents(install.installId, (all) => all.some(isTerminal));
+    /**
+     * Waits (up to `timeoutMs`, default the bus's 60 s) for the operation's terminal event and returns
+     * every installer event of it, in order.
+     */
+    async outcomeOf(install: { installId: string }, timeoutMs?: number): Promise<InstallEvent[]> {
+      const events = await bus.waitForEvents(install.installId, (all) => all.some(isTerminal), timeoutMs);
       return events.filter((event) => installerEventTypes.has(event.type));
+    },
+
+    /**
+     * Installs acme-expense-approvals 2.1.0 for the tenant (manifest order: approval, policy, reminder,
+     * dashboard, legacy-export, travel-report) and expects it to succeed within `timeoutMs`.
+     */
+    async installedExpense21(tenantId: string, timeoutMs?: number): Promise<ExampleInstall> {
+      const install = installOf(packageNamed("acme-expense-approvals"), { tenantId, version: "2.1.0" });
+      await this.publishInstall(install);
+      const events = await this.outcomeOf(install, timeoutMs);
+      expect(events.at(-1)).toMatchObject({
+        type: "InstallSucceeded",
+        operation: "Install",
+        artifactsInstalled: 6,
+      });
+      return install;
+    },
+
+    /**
+     * The state an upgrade starts from: acme-expense-approvals 2.1.0 installed (installedExpense21) and
+     * then `editedKey` edited by the tenant. Returns the tenant's artifacts and its installed-package
+     * record at that point, which a rolled-back upgrade must restore exactly.
+     */
+    async editedExpense21(tenantId: string, editedKey: string, timeoutMs?: number) {
+      await this.installedExpense21(tenantId, timeoutMs);
+      await this.edit(tenantId, editedKey);
+      return {
+        before: await this.snapshot(tenantId),
+        recordBefore: await this.installed(tenantId, "acme-expense-approvals"),
+      };
     },
 
     /** Seeds a tenant artifact the tenant made itself, as it would be before any import. */
@@ -134,6 +176,17 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
       await bus.publisher.publish(event);
     },
 
+    /** A new tenant that already has its own artifacts `keys` (seeded in that order), and its snapshot. */
+    async seededTenant(...keys: string[]) {
+      const tenantId = uniqueId("tenant");
+      for (const key of keys) await this.seed(tenantId, key);
+      return { tenantId, before: await this.snapshot(tenantId) };
+    },
+
+    /** The installer's journal of one import (null before the installer has started it). */
+    journal: (importId: string) =>
+      db.collection<ImportJournal>(installerCollections.journal).findOne({ _id: importId }),
+
     /** The installer's record of what the tenant has installed. */
     installed: (tenantId: string, packageId: string) =>
       db
@@ -146,7 +199,30 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
     auditLog: (importId: string): Promise<AuditEntryDocument[]> =>
       auditLogOf(db).find({ importId }).sort({ seq: 1 }).toArray(),
 
+    /**
+     * An installer process on these topics and this database (`script`: the installer's main, or a
+     * variant of it); what it prints is kept (and never blocks it). close() kills it if still running.
+     */
+    spawnInstaller(
+      childEnv: Record<string, string> = {},
+      script = "services/installer/src/main.ts",
+    ): ChildProcess & { printed: () => string } {
+      const child = spawn(process.execPath, [script], {
+        cwd: repositoryRoot,
+        env: { ...process.env, ...env, ...childEnv },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let printed = "";
+      child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+        printed += chunk;
+      });
+      children.push(child);
+      return Object.assign(child, { printed: () => printed });
+    },
+
     async close() {
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await bus.close();
       await marketplace.close();
       await mongo.close();
@@ -154,6 +230,56 @@ export async function startHarness(prefix: string, extraEnv: Record<string, stri
   };
 }
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/** Sends `signal` to a spawned installer and resolves once it has exited. */
+export async function killed(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  const exited = once(child, "exit");
+  child.kill(signal);
+  await exited;
+}
+
+/** What a test may do before each artifact write of an in-process installer: hold it, or throw to fail it. */
+export type BeforeApply = (...args: Parameters<InstallerDeps["artifacts"]["apply"]>) => Promise<void>;
+
+/**
+ * startHarness and an installer in this process on its config. `beforeApply`, when given, runs before
+ * each write of the real artifact store. close() stops the installer, then the harness.
+ */
+export async function startHarnessWithInstaller(
+  prefix: string,
+  options: { env?: Record<string, string>; beforeApply?: BeforeApply } = {},
+): Promise<Harness & { installer: RunningWorker }> {
+  const harness = await startHarness(prefix, options.env);
+  const { beforeApply } = options;
+  let installer: RunningWorker;
+  try {
+    installer = await startInstaller(harness.config, undefined, {
+      adapt: beforeApply
+        ? (deps) => ({
+            ...deps,
+            artifacts: {
+              ...deps.artifacts,
+              apply: async (step, written) => {
+                await beforeApply(step, written);
+                return deps.artifacts.apply(step, written);
+              },
+            },
+          })
+        : undefined,
+    });
+  } catch (error) {
+    await harness.close();
+    throw error;
+  }
+  return {
+    ...harness,
+    installer,
+    async close() {
+      await installer.stop();
+      await harness.close();
+    },
+  };
+}
 
 export interface ExampleInstall {
   installId: string;

@@ -5,25 +5,20 @@ import {
   consumerGroupId,
   examplesRoot,
   type PackageDocument,
-  type RunningWorker,
   readArchive,
   sha256Hex,
 } from "@installhub/shared";
 import { fixturePackage, hostileArchive, uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstaller } from "../src/service.ts";
-import { type Harness, installOf, ofType, startHarness, verdictOf } from "./harness.ts";
+import { type Harness, installOf, ofType, startHarnessWithInstaller, verdictOf } from "./harness.ts";
 
 let harness: Harness;
-let installer: RunningWorker;
 
 beforeAll(async () => {
-  harness = await startHarness("installer-imports");
-  installer = await startInstaller(harness.config);
+  harness = await startHarnessWithInstaller("installer-imports");
 });
 
 afterAll(async () => {
-  await installer?.stop();
   await harness?.close();
 });
 
@@ -179,11 +174,11 @@ describe("installer: conflict strategies", () => {
 
 describe("installer: rollback and dry run", () => {
   it("rolls back exactly when a Fail conflict comes after applied artifacts, and names the artifact", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-dashboard");
-    await harness.seed(tenantId, "invoice-approval");
-    await harness.seed(tenantId, "unrelated");
-    const before = await harness.snapshot(tenantId);
+    const { tenantId, before } = await harness.seededTenant(
+      "invoice-dashboard",
+      "invoice-approval",
+      "unrelated",
+    );
     // Manifest order: invoice-dashboard (Overwrite), overdue-report (new), invoice-approval (Fail), reporting-schedule.
     const install = installOf(harness.packageNamed("acme-reporting-pack"), {
       tenantId,
@@ -231,10 +226,7 @@ describe("installer: rollback and dry run", () => {
   });
 
   it("rolls back through a Renamed step: the renamed copy is removed, the original it sat beside untouched", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-dashboard");
-    await harness.seed(tenantId, "invoice-approval");
-    const before = await harness.snapshot(tenantId);
+    const { tenantId, before } = await harness.seededTenant("invoice-dashboard", "invoice-approval");
     // Manifest order: invoice-dashboard (Rename → invoice-dashboard-2), overdue-report (new), invoice-approval (Fail).
     const install = installOf(harness.packageNamed("acme-reporting-pack"), {
       tenantId,
@@ -282,10 +274,7 @@ describe("installer: rollback and dry run", () => {
   });
 
   it("a dry run plans every artifact, writes nothing to the tenant, and records the plan", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-approval");
-    await harness.seed(tenantId, "overdue-report");
-    const before = await harness.snapshot(tenantId);
+    const { tenantId, before } = await harness.seededTenant("invoice-approval", "overdue-report");
     const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
       tenantId,
       version: "2.1.0",
@@ -321,9 +310,7 @@ describe("installer: rollback and dry run", () => {
   });
 
   it("a dry run that would meet a Fail conflict fails without touching the tenant", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "vendor-sync");
-    const before = await harness.snapshot(tenantId);
+    const { tenantId, before } = await harness.seededTenant("vendor-sync");
     const install = installOf(harness.packageNamed("acme-invoice-workflows"), {
       tenantId,
       version: "3.0.0",

@@ -1,32 +1,30 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { InstallEvent, RunningWorker } from "@installhub/shared";
+import type { InstallEvent } from "@installhub/shared";
 import { uniqueId } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstaller } from "../src/service.ts";
-import { type Harness, installOf, isTerminal, ofType, startHarness, uninstallOf } from "./harness.ts";
+import {
+  type Harness,
+  installOf,
+  isTerminal,
+  ofType,
+  startHarnessWithInstaller,
+  uninstallOf,
+} from "./harness.ts";
 
 let harness: Harness;
-let installer: RunningWorker;
 
 beforeAll(async () => {
   // A pause after each artifact, so a cancel can land between two of them.
-  harness = await startHarness("installer-cancel", { INSTALL_ARTIFACT_THROTTLE_MS: "800" });
-  installer = await startInstaller(harness.config);
+  harness = await startHarnessWithInstaller("installer-cancel", {
+    env: { INSTALL_ARTIFACT_THROTTLE_MS: "800" },
+  });
 });
 
 afterAll(async () => {
-  await installer?.stop();
   await harness?.close();
 });
 
 const expense = () => harness.packageNamed("acme-expense-approvals");
-
-async function installed21(tenantId: string) {
-  const install = installOf(expense(), { tenantId, version: "2.1.0" });
-  await harness.publishInstall(install);
-  expect((await harness.outcomeOf(install)).at(-1)).toMatchObject({ type: "InstallSucceeded" });
-  return install;
-}
 
 /** Waits until the operation's progress event with this index is on the topic. */
 const progressed = (installId: string, type: "ArtifactInstalled" | "ArtifactRemoved", index: number) =>
@@ -49,10 +47,7 @@ async function settled(tenantId: string, installId: string): Promise<InstallEven
 describe("installer: cancel during an operation", () => {
   it("stops an upgrade at the next artifact after it removed one, and restores the previous version exactly", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
-    await harness.edit(tenantId, "travel-report");
-    const before = await harness.snapshot(tenantId);
-    const recordBefore = await harness.installed(tenantId, "acme-expense-approvals");
+    const { before, recordBefore } = await harness.editedExpense21(tenantId, "travel-report");
 
     const upgrade = installOf(expense(), { tenantId, version: "3.0.0" });
     await harness.publishInstall(upgrade);
@@ -76,7 +71,7 @@ describe("installer: cancel during an operation", () => {
 
   it("stops an uninstall and puts back what it removed", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
+    await harness.installedExpense21(tenantId);
     const before = await harness.snapshot(tenantId);
     const uninstall = uninstallOf(expense(), { tenantId });
     await harness.bus.publisher.publish(uninstall.requested);

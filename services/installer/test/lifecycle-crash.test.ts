@@ -1,14 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { repositoryRoot } from "@installhub/shared";
 import { uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installerCollections } from "../src/data-access/collections.ts";
-import type { ImportJournal } from "../src/domain/journal.ts";
-import { type Harness, installOf, isTerminal, ofType, startHarness, uninstallOf } from "./harness.ts";
+import { type Harness, installOf, isTerminal, killed, ofType, startHarness, uninstallOf } from "./harness.ts";
 
 let harness: Harness;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // A pause after each artifact, so the kill lands in the middle of an upgrade or uninstall.
@@ -19,38 +13,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   await harness?.close();
 });
 
-function spawnInstaller(): ChildProcess {
-  const child = spawn(process.execPath, ["services/installer/src/main.ts"], {
-    cwd: repositoryRoot,
-    env: { ...process.env, ...harness.env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  children.push(child);
-  return child;
-}
-
-async function killed(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  const exited = once(child, "exit");
-  child.kill(signal);
-  await exited;
-}
-
 const expense = () => harness.packageNamed("acme-expense-approvals");
-const journals = () => harness.db.collection<ImportJournal>(installerCollections.journal);
 const applied = async (importId: string) =>
-  (await journals().findOne({ _id: importId }))?.steps?.filter((step) => step.appliedAt !== null).length ?? 0;
+  (await harness.journal(importId))?.steps?.filter((step) => step.appliedAt !== null).length ?? 0;
 
-/** Installs 2.1.0 with the running installer. */
-async function installed21(tenantId: string) {
-  const install = installOf(expense(), { tenantId, version: "2.1.0" });
-  await harness.publishInstall(install);
-  const events = await harness.bus.waitForEvents(install.installId, (all) => all.some(isTerminal), 90_000);
-  expect(events.filter(isTerminal)[0]).toMatchObject({ type: "InstallSucceeded" });
-  return install;
+/** A second installer takes the operation up after the kill, runs it to its terminal event and stops. */
+async function restartToTheEnd(installId: string) {
+  const second = harness.spawnInstaller();
+  await harness.bus.waitForEvents(installId, (all) => all.some(isTerminal), 120_000);
+  await killed(second, "SIGTERM");
 }
 
 /** The operation's events: progress never contradicts itself, and it ended once, in one way. */
@@ -68,8 +42,8 @@ function expectOneOutcome(installId: string, progressType: "ArtifactInstalled" |
 describe("installer: crash safety of upgrades and uninstalls", () => {
   it("killed with SIGKILL mid-upgrade, a restarted installer finishes it exactly once", async () => {
     const tenantId = uniqueId("tenant");
-    let installer = spawnInstaller();
-    const old = await installed21(tenantId);
+    const installer = harness.spawnInstaller();
+    const old = await harness.installedExpense21(tenantId, 90_000);
     const edited = await harness.edit(tenantId, "travel-report");
     const upgrade = installOf(expense(), { tenantId, version: "3.0.0" });
     await harness.publishInstall(upgrade);
@@ -78,11 +52,9 @@ describe("installer: crash safety of upgrades and uninstalls", () => {
       what: "3 applied",
     });
     await killed(installer, "SIGKILL");
-    expect((await journals().findOne({ _id: upgrade.importId }))?.outcome).toBeNull();
+    expect((await harness.journal(upgrade.importId))?.outcome).toBeNull();
 
-    installer = spawnInstaller();
-    await harness.bus.waitForEvents(upgrade.installId, (all) => all.some(isTerminal), 120_000);
-    await killed(installer, "SIGTERM");
+    await restartToTheEnd(upgrade.installId);
 
     const { progress, terminal } = expectOneOutcome(upgrade.installId, "ArtifactInstalled");
     expect(new Set(progress.map((event) => event.index))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
@@ -107,8 +79,8 @@ describe("installer: crash safety of upgrades and uninstalls", () => {
 
   it("killed with SIGKILL mid-uninstall, a restarted installer finishes it exactly once", async () => {
     const tenantId = uniqueId("tenant");
-    let installer = spawnInstaller();
-    await installed21(tenantId);
+    const installer = harness.spawnInstaller();
+    await harness.installedExpense21(tenantId, 90_000);
     const uninstall = uninstallOf(expense(), { tenantId });
     await harness.bus.publisher.publish(uninstall.requested);
     await waitFor(async () => (await applied(uninstall.importId)) >= 2, {
@@ -118,9 +90,7 @@ describe("installer: crash safety of upgrades and uninstalls", () => {
     await killed(installer, "SIGKILL");
     expect(await harness.snapshot(tenantId)).not.toEqual([]);
 
-    installer = spawnInstaller();
-    await harness.bus.waitForEvents(uninstall.installId, (all) => all.some(isTerminal), 120_000);
-    await killed(installer, "SIGTERM");
+    await restartToTheEnd(uninstall.installId);
 
     const { progress, terminal } = expectOneOutcome(uninstall.installId, "ArtifactRemoved");
     expect(new Set(progress.map((event) => event.index))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
@@ -134,11 +104,8 @@ describe("installer: crash safety of upgrades and uninstalls", () => {
 
   it("killed with SIGKILL mid-upgrade before it meets a Fail conflict, a restarted installer restores the previous version exactly", async () => {
     const tenantId = uniqueId("tenant");
-    let installer = spawnInstaller();
-    await installed21(tenantId);
-    await harness.edit(tenantId, "receipt-reminder");
-    const before = await harness.snapshot(tenantId);
-    const recordBefore = await harness.installed(tenantId, "acme-expense-approvals");
+    const installer = harness.spawnInstaller();
+    const { before, recordBefore } = await harness.editedExpense21(tenantId, "receipt-reminder", 90_000);
     const upgrade = installOf(expense(), {
       tenantId,
       version: "3.0.0",
@@ -152,9 +119,7 @@ describe("installer: crash safety of upgrades and uninstalls", () => {
     await killed(installer, "SIGKILL");
     expect(await harness.snapshot(tenantId)).not.toEqual(before);
 
-    installer = spawnInstaller();
-    await harness.bus.waitForEvents(upgrade.installId, (all) => all.some(isTerminal), 120_000);
-    await killed(installer, "SIGTERM");
+    await restartToTheEnd(upgrade.installId);
 
     const { terminal } = expectOneOutcome(upgrade.installId, "ArtifactInstalled");
     expect(terminal).toMatchObject({ type: "InstallFailed", error: "ConflictFailed", rolledBack: true });

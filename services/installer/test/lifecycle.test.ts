@@ -1,36 +1,25 @@
-import type { RunningWorker } from "@installhub/shared";
 import { uniqueId } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstaller } from "../src/service.ts";
-import { type Harness, installOf, isTerminal, ofType, startHarness, uninstallOf } from "./harness.ts";
+import {
+  type Harness,
+  installOf,
+  isTerminal,
+  ofType,
+  startHarnessWithInstaller,
+  uninstallOf,
+} from "./harness.ts";
 
 let harness: Harness;
-let installer: RunningWorker;
 
 beforeAll(async () => {
-  harness = await startHarness("installer-lifecycle");
-  installer = await startInstaller(harness.config);
+  harness = await startHarnessWithInstaller("installer-lifecycle");
 });
 
 afterAll(async () => {
-  await installer?.stop();
   await harness?.close();
 });
 
 const expense = () => harness.packageNamed("acme-expense-approvals");
-
-/** Installs acme-expense-approvals 2.1.0 (manifest order: approval, policy, reminder, dashboard, legacy-export, travel-report). */
-async function installed21(tenantId: string) {
-  const install = installOf(expense(), { tenantId, version: "2.1.0" });
-  await harness.publishInstall(install);
-  const events = await harness.outcomeOf(install);
-  expect(events.at(-1)).toMatchObject({
-    type: "InstallSucceeded",
-    operation: "Install",
-    artifactsInstalled: 6,
-  });
-  return install;
-}
 
 const versions = async (tenantId: string) =>
   (await harness.snapshot(tenantId)).map((artifact) => [artifact.key, artifact.versionId]);
@@ -38,7 +27,7 @@ const versions = async (tenantId: string) =>
 describe("installer: upgrade", () => {
   it("updates its own artifacts, leaves identical ones, creates new ones, removes a dropped one and keeps one the tenant changed", async () => {
     const tenantId = uniqueId("tenant");
-    const old = await installed21(tenantId);
+    const old = await harness.installedExpense21(tenantId);
     const edited = await harness.edit(tenantId, "travel-report");
 
     const upgrade = installOf(expense(), { tenantId, version: "3.0.0" });
@@ -102,7 +91,7 @@ describe("installer: upgrade", () => {
 
   it("treats its own artifact the tenant changed since install as a conflict the strategy decides", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
+    await harness.installedExpense21(tenantId);
     const edited = await harness.edit(tenantId, "receipt-reminder");
     const upgrade = installOf(expense(), {
       tenantId,
@@ -122,7 +111,7 @@ describe("installer: upgrade", () => {
 
   it("plans a dry run of an upgrade as Created / Updated / Unchanged / Removed / Kept and changes nothing", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
+    await harness.installedExpense21(tenantId);
     await harness.edit(tenantId, "travel-report");
     const before = await harness.snapshot(tenantId);
     const dryRun = installOf(expense(), { tenantId, version: "3.0.0", dryRun: true });
@@ -184,10 +173,7 @@ describe("installer: upgrade", () => {
 
   it("rolls a failed upgrade back to the previous version exactly", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
-    await harness.edit(tenantId, "receipt-reminder");
-    const before = await harness.snapshot(tenantId);
-    const recordBefore = await harness.installed(tenantId, "acme-expense-approvals");
+    const { before, recordBefore } = await harness.editedExpense21(tenantId, "receipt-reminder");
     const upgrade = installOf(expense(), {
       tenantId,
       version: "3.0.0",
@@ -208,7 +194,7 @@ describe("installer: upgrade", () => {
 describe("installer: uninstall", () => {
   it("removes what the package owns, keeps what the tenant changed, and says so", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
+    await harness.installedExpense21(tenantId);
     const edited = await harness.edit(tenantId, "expense-dashboard");
     const uninstall = uninstallOf(expense(), { tenantId, version: "2.1.0" });
     await harness.bus.publisher.publish(uninstall.requested);
@@ -254,7 +240,7 @@ describe("installer: uninstall", () => {
 
   it("removes the tenant's changes too with force", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
+    await harness.installedExpense21(tenantId);
     await harness.edit(tenantId, "expense-dashboard");
     const uninstall = uninstallOf(expense(), { tenantId, force: true });
     await harness.bus.publisher.publish(uninstall.requested);
@@ -279,7 +265,7 @@ describe("installer: uninstall", () => {
 describe("installer: a tenant's operations in the order they were accepted", () => {
   it("applies an upgrade and an uninstall submitted together one after the other, even though the upgrade waits for its scan", async () => {
     const tenantId = uniqueId("tenant");
-    await installed21(tenantId);
+    await harness.installedExpense21(tenantId);
     const upgrade = installOf(expense(), { tenantId, version: "3.0.0" });
     const uninstall = uninstallOf(expense(), { tenantId, version: "2.1.0" });
     // As on the topic: both requests, accepted one after the other; the upgrade's verdict comes later.

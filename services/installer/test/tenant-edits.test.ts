@@ -1,16 +1,13 @@
-import type { RunningWorker } from "@installhub/shared";
 import { uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantArtifactsOf } from "../src/data-access/tenant-artifacts.ts";
-import { startInstaller } from "../src/service.ts";
-import { type Harness, installOf, ofType, startHarness } from "./harness.ts";
+import { type Harness, installOf, ofType, startHarnessWithInstaller } from "./harness.ts";
 
 // The tenant keeps working while an import runs. An import's plan says which version of each
 // artifact it expects; a tenant's edit after the plan must never be clobbered — not by an Overwrite
 // step, not by the rollback that follows.
 
 let harness: Harness;
-let installer: RunningWorker;
 
 interface Gate {
   index: number;
@@ -32,29 +29,20 @@ function gateBefore(tenantId: string, index: number): Gate {
 }
 
 beforeAll(async () => {
-  harness = await startHarness("installer-tenant-edits");
-  installer = await startInstaller(harness.config, undefined, {
-    // The real store; the import only waits before one step, so the test edits at a known moment.
-    adapt: (deps) => ({
-      ...deps,
-      artifacts: {
-        ...deps.artifacts,
-        apply: async (step, written) => {
-          const gate = gates.get(written.tenantId);
-          if (gate && step.index === gate.index) {
-            gate.reached = true;
-            await gate.open;
-          }
-          return deps.artifacts.apply(step, written);
-        },
-      },
-    }),
+  // The real store; the import only waits before one step, so the test edits at a known moment.
+  harness = await startHarnessWithInstaller("installer-tenant-edits", {
+    beforeApply: async (step, written) => {
+      const gate = gates.get(written.tenantId);
+      if (gate && step.index === gate.index) {
+        gate.reached = true;
+        await gate.open;
+      }
+    },
   });
 });
 
 afterAll(async () => {
   for (const gate of gates.values()) gate.go();
-  await installer?.stop();
   await harness?.close();
 });
 
@@ -70,9 +58,7 @@ async function tenantEdits(tenantId: string, key: string) {
 
 describe("installer: a tenant edit during an import", () => {
   it("an Overwrite refuses to clobber an artifact edited after the plan (StoreConflict), and the rollback keeps every edit", async () => {
-    const tenantId = uniqueId("tenant");
-    await harness.seed(tenantId, "invoice-approval");
-    await harness.seed(tenantId, "overdue-report");
+    const { tenantId } = await harness.seededTenant("invoice-approval", "overdue-report");
     // Manifest order: invoice-approval (Overwrite), invoice-reminder, invoice-dashboard, overdue-report
     // (Overwrite), vendor-sync. The import waits before step 4.
     const install = installOf(harness.packageNamed("acme-invoice-workflows"), {

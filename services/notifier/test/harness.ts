@@ -1,5 +1,11 @@
 import { type BaseConfig, connectMongo, type InstallEventOf, parseConfig } from "@installhub/shared";
-import { configEnvironment, exampleEvents, uniqueId } from "@installhub/shared/testing";
+import {
+  configEnvironment,
+  exampleEvents,
+  startEventBus,
+  startSmtpSink,
+  uniqueId,
+} from "@installhub/shared/testing";
 import { type NotifierConfig, notifierConfigSchema } from "../src/config.ts";
 
 export const publicBaseUrl = "https://installhub.test";
@@ -65,3 +71,27 @@ export function anInstall(tenantId: string) {
 export async function openDb(config: BaseConfig) {
   return connectMongo(config.MONGO_URL, config.MONGO_DB);
 }
+
+/**
+ * What every notifier test file needs besides its notifiers: an SMTP sink to receive the mail, a bus
+ * on the file's topics (`base`, from isolatedConfig) and its database. close() closes all three; stop
+ * the file's notifiers first.
+ */
+export async function startNotifierHarness(base: BaseConfig) {
+  const sink = await startSmtpSink();
+  const bus = await startEventBus(base);
+  const mongo = await openDb(base);
+  return {
+    sink,
+    bus,
+    mongo,
+    /** The mails the sink has received for `email`, in the order they came. */
+    mailsTo: (email: string) => sink.messages.filter((mail) => mail.envelope.to.includes(email)),
+    async close() {
+      await bus.close();
+      await mongo.close();
+      await sink.close();
+    },
+  };
+}
+export type NotifierHarness = Awaited<ReturnType<typeof startNotifierHarness>>;

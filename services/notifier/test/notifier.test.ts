@@ -1,50 +1,37 @@
-import {
-  consumerGroupId,
-  type InstallEvent,
-  type InstallEventOf,
-  type MongoConnection,
-  notificationsOf,
-} from "@installhub/shared";
-import {
-  type EventBus,
-  isolatedConfig,
-  type SmtpSink,
-  startEventBus,
-  startSmtpSink,
-  uniqueId,
-  waitFor,
-} from "@installhub/shared/testing";
+import { consumerGroupId, type InstallEvent, type InstallEventOf, notificationsOf } from "@installhub/shared";
+import { isolatedConfig, uniqueId, waitFor } from "@installhub/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMail } from "../src/data-access/email-outbox.ts";
 import { type RunningNotifier, startNotifier } from "../src/service.ts";
-import { anInstall, notifierConfigOf, notifierEnv, openDb, publicBaseUrl } from "./harness.ts";
+import {
+  anInstall,
+  type NotifierHarness,
+  notifierConfigOf,
+  notifierEnv,
+  publicBaseUrl,
+  startNotifierHarness,
+} from "./harness.ts";
 
 const base = isolatedConfig("notifier");
-let sink: SmtpSink;
-let bus: EventBus;
-let mongo: MongoConnection;
+let harness: NotifierHarness;
 let notifier: RunningNotifier;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  bus = await startEventBus(base);
-  mongo = await openDb(base);
-  env = notifierEnv(base, sink.url);
+  harness = await startNotifierHarness(base);
+  env = notifierEnv(base, harness.sink.url);
   notifier = await startNotifier(notifierConfigOf(env));
 });
 
 afterAll(async () => {
   await notifier?.stop();
-  await bus?.close();
-  await mongo?.close();
-  await sink?.close();
+  await harness?.close();
 });
 
-const mailsTo = (email: string) => sink.messages.filter((mail) => mail.envelope.to.includes(email));
 const waitForMail = (email: string) =>
-  waitFor(() => mailsTo(email)[0], { timeoutMs: 60_000, what: `a mail to ${email}` });
-const notificationsFor = (installId: string) => notificationsOf(mongo.db).find({ installId }).toArray();
+  waitFor(() => harness.mailsTo(email)[0], { timeoutMs: 60_000, what: `a mail to ${email}` });
+const notificationsFor = (installId: string) =>
+  notificationsOf(harness.mongo.db).find({ installId }).toArray();
 const deliveries = (events: InstallEvent[], channel: string, outcome: string) =>
   events.filter(
     (event): event is InstallEventOf<"NotificationDelivered"> =>
@@ -58,14 +45,14 @@ const bothChannelsDelivered = (events: InstallEvent[]) =>
  * bus has read everything it published meanwhile: what the tests count afterwards is final.
  */
 async function settle() {
-  await bus.groupCaughtUp(consumerGroupId(notifierConfigOf(env), "notifier"), 90_000);
-  await bus.caughtUp();
+  await harness.bus.groupCaughtUp(consumerGroupId(notifierConfigOf(env), "notifier"), 90_000);
+  await harness.bus.caughtUp();
 }
 
 describe("notifier", () => {
   it("notifies a success in-app and by e-mail with package, version, tenant, counts and the import link", async () => {
     const install = anInstall(uniqueId("tenant"));
-    await bus.publisher.publish([install.requested, install.succeeded]);
+    await harness.bus.publisher.publish([install.requested, install.succeeded]);
 
     const mail = await waitForMail(install.email);
     const importUrl = `${publicBaseUrl}/api/installhub/imports/${install.importId}`;
@@ -98,7 +85,7 @@ describe("notifier", () => {
     });
     expect(Date.parse(notification!.createdAt)).not.toBeNaN();
 
-    const events = await bus.waitForEvents(install.installId, bothChannelsDelivered);
+    const events = await harness.bus.waitForEvents(install.installId, bothChannelsDelivered);
     expect(deliveries(events, "email", "delivered")[0]).toMatchObject({
       recipient: install.email,
       notificationId: `${install.installId}:InstallSucceeded`,
@@ -125,16 +112,17 @@ describe("notifier", () => {
         requested: { ...install.requested, requestedBy: { userId: install.userId, email } },
       };
     });
-    for (const install of installs) await bus.publisher.publish([install.requested, install.succeeded]);
+    for (const install of installs)
+      await harness.bus.publisher.publish([install.requested, install.succeeded]);
     await settle();
 
     // Every hostile install was handled before the marker: none of them reached any mailbox.
-    const strays = sink.messages.filter((mail) =>
+    const strays = harness.sink.messages.filter((mail) =>
       mail.envelope.to.some((to) => to.includes("evil.test") || to.includes("example.test")),
     );
     expect(strays).toEqual([]);
     for (const install of installs) {
-      const events = await bus.waitForEvents(
+      const events = await harness.bus.waitForEvents(
         install.installId,
         (seen) =>
           deliveries(seen, "email", "failed").length > 0 &&
@@ -148,7 +136,7 @@ describe("notifier", () => {
 
   it("sends each mail to exactly one envelope recipient, the stored address", async () => {
     const install = anInstall(uniqueId("tenant"));
-    await bus.publisher.publish([install.requested, install.succeeded]);
+    await harness.bus.publisher.publish([install.requested, install.succeeded]);
     const mail = await waitForMail(install.email);
     expect(mail.envelope.to).toEqual([install.email]);
     expect(mail.headers.to).toBe(install.email);
@@ -156,7 +144,7 @@ describe("notifier", () => {
 
   it("notifies a failure with stage, error code, message, rollback and the absolute audit-log link", async () => {
     const install = anInstall(uniqueId("tenant"));
-    await bus.publisher.publish([install.requested, install.failed]);
+    await harness.bus.publisher.publish([install.requested, install.failed]);
 
     const mail = await waitForMail(install.email);
     const auditLogUrl = `${publicBaseUrl}/api/installhub/imports/${install.importId}/audit-log`;
@@ -183,7 +171,7 @@ describe("notifier", () => {
 
   it("notifies an uninstall in-app and by e-mail: removed, kept, the import link; its progress and cancel events need nothing", async () => {
     const { installId, importId, email, userId, uninstall } = anInstall(uniqueId("tenant"));
-    await bus.publisher.publish([
+    await harness.bus.publisher.publish([
       uninstall.requested,
       uninstall.started,
       uninstall.removed,
@@ -210,18 +198,23 @@ describe("notifier", () => {
       body: "4 artifacts removed; kept because the tenant changed them: overdue-report.",
       link: `/api/installhub/imports/${importId}`,
     });
-    const events = await bus.waitForEvents(installId, bothChannelsDelivered);
+    const events = await harness.bus.waitForEvents(installId, bothChannelsDelivered);
     expect(deliveries(events, "email", "delivered")[0]).toMatchObject({
       recipient: email,
       notificationId: `${installId}:UninstallSucceeded`,
     });
     await settle();
-    expect(deliveries(bus.eventsOf(installId), "email", "failed")).toEqual([]);
+    expect(deliveries(harness.bus.eventsOf(installId), "email", "failed")).toEqual([]);
   });
 
   it("notifies a cancelled uninstall with its error, rollback and audit-log link", async () => {
     const { installId, importId, email, uninstall } = anInstall(uniqueId("tenant"));
-    await bus.publisher.publish([uninstall.requested, uninstall.started, uninstall.cancel, uninstall.failed]);
+    await harness.bus.publisher.publish([
+      uninstall.requested,
+      uninstall.started,
+      uninstall.cancel,
+      uninstall.failed,
+    ]);
 
     const mail = await waitForMail(email);
     expect(mail.subject).toContain("Uninstall of ACME Invoice Workflows 3.0.0 failed");
@@ -241,7 +234,7 @@ describe("notifier", () => {
 
   it("marks a dry run's notification and mail as a dry run with the plan", async () => {
     const install = anInstall(uniqueId("tenant"));
-    await bus.publisher.publish([
+    await harness.bus.publisher.publish([
       { ...install.requested, dryRun: true },
       {
         ...install.succeeded,
@@ -268,12 +261,17 @@ describe("notifier", () => {
   it("sends one mail and one in-app notification when the outcome is delivered twice", async () => {
     const tenantId = uniqueId("tenant");
     const install = anInstall(tenantId);
-    await bus.publisher.publish([install.requested, install.succeeded, install.requested, install.succeeded]);
+    await harness.bus.publisher.publish([
+      install.requested,
+      install.succeeded,
+      install.requested,
+      install.succeeded,
+    ]);
     await settle();
 
-    expect(mailsTo(install.email)).toHaveLength(1);
+    expect(harness.mailsTo(install.email)).toHaveLength(1);
     expect(await notificationsFor(install.installId)).toHaveLength(1);
-    const events = bus.eventsOf(install.installId);
+    const events = harness.bus.eventsOf(install.installId);
     expect(deliveries(events, "email", "delivered")).toHaveLength(1);
     expect(deliveries(events, "in-app", "delivered")).toHaveLength(1);
   });
@@ -281,12 +279,12 @@ describe("notifier", () => {
   it("sends nothing again after the notifier's group is reset to the earliest offset", async () => {
     const tenantId = uniqueId("tenant");
     const installs = [anInstall(tenantId), anInstall(tenantId)];
-    await bus.publisher.publish([installs[0]!.requested, installs[0]!.succeeded]);
-    await bus.publisher.publish([installs[1]!.requested, installs[1]!.failed]);
+    await harness.bus.publisher.publish([installs[0]!.requested, installs[0]!.succeeded]);
+    await harness.bus.publisher.publish([installs[1]!.requested, installs[1]!.failed]);
     await settle();
 
     await notifier.stop();
-    const admin = bus.kafka.admin();
+    const admin = harness.bus.kafka.admin();
     await admin.connect();
     await admin.resetOffsets({
       groupId: consumerGroupId(notifierConfigOf(env), "notifier"),
@@ -298,9 +296,9 @@ describe("notifier", () => {
     await settle();
 
     for (const install of installs) {
-      expect(mailsTo(install.email)).toHaveLength(1);
+      expect(harness.mailsTo(install.email)).toHaveLength(1);
       expect(await notificationsFor(install.installId)).toHaveLength(1);
-      const events = bus.eventsOf(install.installId);
+      const events = harness.bus.eventsOf(install.installId);
       expect(deliveries(events, "email", "delivered")).toHaveLength(1);
       expect(deliveries(events, "in-app", "delivered")).toHaveLength(1);
     }
@@ -309,13 +307,13 @@ describe("notifier", () => {
   it("keeps notifying in-app while SMTP refuses, records the mail failed, and delivers it once SMTP recovers", async () => {
     const tenantId = uniqueId("tenant");
     const installs = [anInstall(tenantId), anInstall(tenantId)];
-    sink.setMode("refuse-connections");
+    harness.sink.setMode("refuse-connections");
     try {
-      await bus.publisher.publish([installs[0]!.requested, installs[0]!.succeeded]);
-      await bus.publisher.publish([installs[1]!.requested, installs[1]!.failed]);
+      await harness.bus.publisher.publish([installs[0]!.requested, installs[0]!.succeeded]);
+      await harness.bus.publisher.publish([installs[1]!.requested, installs[1]!.failed]);
 
       for (const install of installs) {
-        const events = await bus.waitForEvents(
+        const events = await harness.bus.waitForEvents(
           install.installId,
           (seen) => deliveries(seen, "email", "failed").length > 0,
         );
@@ -324,26 +322,31 @@ describe("notifier", () => {
         expect(await notificationsFor(install.installId)).toHaveLength(1);
       }
       const outboxId = `${installs[0]!.installId}:InstallSucceeded`;
-      const failed = await findMail(mongo.db, outboxId);
+      const failed = await findMail(harness.mongo.db, outboxId);
       // Recorded failed; the sweeper may already be trying it again (it keeps the last error).
       expect(["failed", "sending"]).toContain(failed?.state);
       expect(failed?.attempts).toBeGreaterThanOrEqual(2);
       expect(failed?.lastError).toContain("service not available");
-      expect(mailsTo(installs[0]!.email)).toHaveLength(0);
+      expect(harness.mailsTo(installs[0]!.email)).toHaveLength(0);
     } finally {
-      sink.setMode("accept");
+      harness.sink.setMode("accept");
     }
 
     for (const install of installs) {
       await waitForMail(install.email);
-      await bus.waitForEvents(install.installId, (seen) => deliveries(seen, "email", "delivered").length > 0);
+      await harness.bus.waitForEvents(
+        install.installId,
+        (seen) => deliveries(seen, "email", "delivered").length > 0,
+      );
     }
     await settle();
     for (const install of installs) {
-      expect(mailsTo(install.email)).toHaveLength(1);
-      expect(deliveries(bus.eventsOf(install.installId), "email", "failed")).toHaveLength(1);
-      expect(deliveries(bus.eventsOf(install.installId), "email", "delivered")).toHaveLength(1);
+      expect(harness.mailsTo(install.email)).toHaveLength(1);
+      expect(deliveries(harness.bus.eventsOf(install.installId), "email", "failed")).toHaveLength(1);
+      expect(deliveries(harness.bus.eventsOf(install.installId), "email", "delivered")).toHaveLength(1);
     }
-    expect((await findMail(mongo.db, `${installs[0]!.installId}:InstallSucceeded`))?.state).toBe("sent");
+    expect((await findMail(harness.mongo.db, `${installs[0]!.installId}:InstallSucceeded`))?.state).toBe(
+      "sent",
+    );
   });
 });

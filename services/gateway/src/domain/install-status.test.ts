@@ -1,12 +1,12 @@
 import type { InstallEvent } from "@installhub/shared";
 import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
+import { at, shuffled } from "../../test/event-order.ts";
 import { type InstallState, reduceInstallStatus, stateChanged } from "./install-status.ts";
 import { statusView } from "./status-view.ts";
 
 const ids = { installId: "mkt-install-b7c8d9", tenantId: "tenant-abc123" };
 const examples = exampleEvents(ids);
-const at = (seconds: number) => new Date(Date.UTC(2026, 4, 25, 10, 30, seconds)).toISOString();
 
 const artifact = (index: number): InstallEvent => ({
   ...examples.ArtifactInstalled,
@@ -32,18 +32,6 @@ const successStream: InstallEvent[] = [
 
 const fold = (events: InstallEvent[]) =>
   events.reduce<InstallState | undefined>(reduceInstallStatus, undefined);
-
-/** Deterministic shuffles (a seeded LCG), so a failure names a reproducible permutation. */
-function shuffled<T>(items: T[], seed: number): T[] {
-  const copy = [...items];
-  let state = seed;
-  for (let i = copy.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const j = state % (i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
-}
 
 describe("reduceInstallStatus", () => {
   it("walks the stages in order and ends in the spec's success shape", () => {

@@ -1,13 +1,13 @@
 import type { InstallEvent, InstallEventOf } from "@installhub/shared";
 import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
+import { at, shuffled } from "../../test/event-order.ts";
 import { type InstallState, reduceInstallStatus } from "./install-status.ts";
 import { type InstalledPackageState, reduceInstalledPackage } from "./installed-packages.ts";
 import { historyRows, type OperationHistory, reduceHistory } from "./package-history.ts";
 import { statusView } from "./status-view.ts";
 
 const tenantId = "tenant-abc123";
-const at = (seconds: number) => new Date(Date.UTC(2026, 4, 25, 10, 30, seconds)).toISOString();
 const user = { userId: "user-1", email: "admin@tenant-abc123.example" };
 const artifacts = (importId: string, keys: string[]) =>
   keys.map((key, i) => ({ key, resultingKey: key, versionId: `${importId}/${i + 1}` }));
@@ -59,17 +59,6 @@ function uninstallStream(installId: string, version: string) {
     failed: { ...e.UninstallFailed, version, occurredAt: at(14) },
     cancel: { ...e.InstallCancelRequested, version, occurredAt: at(12) },
   };
-}
-
-function shuffled<T>(items: T[], seed: number): T[] {
-  const copy = [...items];
-  let state = seed;
-  for (let i = copy.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const j = state % (i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
 }
 
 const installed = (events: InstallEvent[]) =>

@@ -5,6 +5,14 @@ import { statusView } from "./status-view.ts";
 
 const examples = exampleEvents({ installId: "mkt-install-b7c8d9", tenantId: "tenant-abc123" });
 const requested = reduceInstallStatus(undefined, examples.InstallRequested);
+/** The spec's five fields of the example install's success. */
+const success = {
+  status: "Success",
+  importId: examples.InstallSucceeded.importId,
+  artifactsInstalled: 5,
+  conflictsResolved: 1,
+  completedAt: "2026-05-25T10:31:00.000Z",
+};
 
 describe("statusView", () => {
   it("shows a stage without progress before the import starts", () => {
@@ -29,26 +37,12 @@ describe("statusView", () => {
 
   it("gives a real install's success exactly the spec's five fields", () => {
     const state = reduceInstallStatus(requested, examples.InstallSucceeded);
-    expect(statusView(state)).toStrictEqual({
-      status: "Success",
-      importId: examples.InstallSucceeded.importId,
-      artifactsInstalled: 5,
-      conflictsResolved: 1,
-      completedAt: "2026-05-25T10:31:00.000Z",
-    });
+    expect(statusView(state)).toStrictEqual(success);
   });
 
   it("adds dryRun and the plan to a dry run's success, an empty plan when none was sent", () => {
     const state = reduceInstallStatus(requested, { ...examples.InstallSucceeded, dryRun: true });
-    expect(statusView(state)).toStrictEqual({
-      status: "Success",
-      importId: examples.InstallSucceeded.importId,
-      artifactsInstalled: 5,
-      conflictsResolved: 1,
-      completedAt: "2026-05-25T10:31:00.000Z",
-      dryRun: true,
-      plan: [],
-    });
+    expect(statusView(state)).toStrictEqual({ ...success, dryRun: true, plan: [] });
   });
 
   it("shows a failure's stage, error, message and whether it was rolled back, and nothing else", () => {

@@ -1,6 +1,6 @@
 import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
-import type { ImportJournal } from "./journal.ts";
+import { importJournal as journal, planStep } from "../../test/journal-fixtures.ts";
 import { auditEntriesOf, earlierFailureOf, eventsOf, importRecordOf } from "./journal-outputs.ts";
 import type { PlanStep } from "./plan.ts";
 import type { TenantArtifact } from "./tenant-artifact.ts";
@@ -17,37 +17,13 @@ const previous: TenantArtifact = {
   updatedAt: "t-1",
 };
 
-const step = (index: number, action: PlanStep["action"], extra: Partial<PlanStep> = {}): PlanStep => ({
-  index,
-  key: `key-${index}`,
-  type: "workflow",
-  resultingKey: action === "Renamed" ? `key-${index}-2` : `key-${index}`,
-  resultingName: `Key ${index}`,
-  action,
-  conflict: action !== "Created",
-  before: action === "Created" || action === "Renamed" ? null : { ...previous, key: `key-${index}` },
-  afterVersionId: action === "Skipped" || action === "Fail" ? null : `imp-1/${index}`,
-  appliedAt: null,
-  undoneAt: null,
-  ...extra,
-});
-
-const journal = (steps: PlanStep[] | null, extra: Partial<ImportJournal> = {}): ImportJournal => ({
-  _id: "imp-1",
-  installId: "mkt-install-1",
-  tenantId: "tenant-a",
-  packageId: "acme",
-  version: "1.0.0",
-  dryRun: false,
-  requestedBy: { userId: "u", email: "u@example.test" },
-  archiveSha256: "a".repeat(64),
-  startedAt: "t0",
-  steps,
-  failure: null,
-  outcome: null,
-  eventsPublished: 0,
-  ...extra,
-});
+/** A plan step whose renames move the key, and whose overwrites and skips find `previous` in the tenant. */
+const step = (index: number, action: PlanStep["action"], extra: Partial<PlanStep> = {}): PlanStep =>
+  planStep(index, action, {
+    resultingKey: action === "Renamed" ? `key-${index}-2` : `key-${index}`,
+    before: action === "Created" || action === "Renamed" ? null : { ...previous, key: `key-${index}` },
+    ...extra,
+  });
 
 const base = {
   installId: "mkt-install-1",

@@ -1,10 +1,10 @@
 import { exampleEvents } from "@installhub/shared/testing";
 import { describe, expect, it } from "vitest";
+import { importJournal as journal, planStep as step } from "../../test/journal-fixtures.ts";
 import {
   appliedButUnrecorded,
   conflictFailure,
   countsOf,
-  type ImportJournal,
   newJournal,
   nextStep,
   stepsToUndo,
@@ -15,39 +15,6 @@ import {
   withPublished,
   withUndone,
 } from "./journal.ts";
-import type { PlanStep } from "./plan.ts";
-
-const step = (index: number, action: PlanStep["action"], extra: Partial<PlanStep> = {}): PlanStep => ({
-  index,
-  key: `key-${index}`,
-  type: "workflow",
-  resultingKey: `key-${index}`,
-  resultingName: `Key ${index}`,
-  action,
-  conflict: action !== "Created",
-  before: null,
-  afterVersionId: action === "Skipped" || action === "Fail" ? null : `imp-1/${index}`,
-  appliedAt: null,
-  undoneAt: null,
-  ...extra,
-});
-
-const journal = (steps: PlanStep[] | null, extra: Partial<ImportJournal> = {}): ImportJournal => ({
-  _id: "imp-1",
-  installId: "mkt-install-1",
-  tenantId: "tenant-a",
-  packageId: "acme",
-  version: "1.0.0",
-  dryRun: false,
-  requestedBy: { userId: "u", email: "u@example.test" },
-  archiveSha256: "a".repeat(64),
-  startedAt: "t0",
-  steps,
-  failure: null,
-  outcome: null,
-  eventsPublished: 0,
-  ...extra,
-});
 
 describe("journal transitions", () => {
   it("marks steps applied once: a second run keeps the first time and changes nothing", () => {

@@ -1,5 +1,6 @@
 import type { ManifestArtifact, OwnedArtifact } from "@installhub/shared";
 import { describe, expect, it } from "vitest";
+import { importJournal } from "../../test/journal-fixtures.ts";
 import { type InstalledPackage, installOperationOf, ownedAfter, recordAfter } from "./installed-package.ts";
 import { appliedButUnrecorded, countsOf, type ImportJournal, stepsToUndo } from "./journal.ts";
 import { auditEntriesOf, importRecordOf } from "./journal-outputs.ts";
@@ -201,24 +202,17 @@ const installedBefore: InstalledPackage = {
   lastImportId: "imp-old",
   revision: 4,
 };
-const journal = (steps: PlanStep[] | null, extra: Partial<ImportJournal> = {}): ImportJournal => ({
-  _id: "imp-new",
-  installId: "mkt-install-new",
-  tenantId: "t",
-  packageId: "acme",
-  version: "3.0.0",
-  dryRun: false,
-  requestedBy: { userId: "u", email: "u@example.test" },
-  archiveSha256: "a".repeat(64),
-  startedAt: "t0",
-  steps,
-  failure: null,
-  outcome: null,
-  eventsPublished: 0,
-  operation: "Upgrade",
-  installedBefore,
-  ...extra,
-});
+/** Import `imp-new` upgrading tenant `t`'s acme from 2.1.0 (`installedBefore`) to 3.0.0. */
+const journal = (steps: PlanStep[] | null, extra: Partial<ImportJournal> = {}): ImportJournal =>
+  importJournal(steps, {
+    _id: "imp-new",
+    installId: "mkt-install-new",
+    tenantId: "t",
+    version: "3.0.0",
+    operation: "Upgrade",
+    installedBefore,
+    ...extra,
+  });
 
 describe("an upgrade's journal", () => {
   const upgrade = journal(

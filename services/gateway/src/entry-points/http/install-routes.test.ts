@@ -2,6 +2,7 @@ import { exampleEvents, waitFor } from "@installhub/shared/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import { examplePackage, fakeCatalog } from "../../../test/fakes.ts";
 import {
+  expectAccepted,
   expectLateWriteWithdrawn,
   inProcessGateway,
   invalidFields,
@@ -23,16 +24,7 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
   itRequiresAValidToken(t, { method: "POST", path: installPath, body });
 
   it("accepts: 202 with exactly the spec's body and Location, recorded in the outbox and handed to the relay", async () => {
-    const response = await install();
-    expect(response.status).toBe(202);
-    const { installId } = response.body;
-    expect(response.body).toEqual({
-      installId: expect.stringMatching(/^mkt-install-[0-9a-f-]{36}$/),
-      status: "InProgress",
-      statusUrl: `/api/marketplace/installs/${installId}/status`,
-      estimatedSeconds: 1,
-    });
-    expect(response.headers.get("location")).toBe(response.body.statusUrl);
+    const installId = expectAccepted(await install(), { estimatedSeconds: 1 });
     expect(t.deps.outbox.entries.get(installId)?.event).toMatchObject({
       type: "InstallRequested",
       tenantId: "tenant-a",

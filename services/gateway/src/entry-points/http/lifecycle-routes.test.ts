@@ -2,6 +2,7 @@ import type { InstallEvent } from "@installhub/shared";
 import { exampleEvents } from "@installhub/shared/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  expectAccepted,
   expectLateWriteWithdrawn,
   inProcessGateway,
   invalidFields,
@@ -245,14 +246,7 @@ describe("DELETE /api/tenants/{tenantId}/packages/{packageId}", () => {
   it("accepts: 202 with Location, the UninstallRequested in the outbox and the relay, its status Queued", async () => {
     await installed();
     const response = await uninstall();
-    expect(response.status).toBe(202);
-    const { installId } = response.body;
-    expect(response.body).toEqual({
-      installId: expect.stringMatching(/^mkt-install-[0-9a-f-]{36}$/),
-      status: "InProgress",
-      statusUrl: `/api/marketplace/installs/${installId}/status`,
-    });
-    expect(response.headers.get("location")).toBe(response.body.statusUrl);
+    const installId = expectAccepted(response);
     expect(t.deps.outbox.entries.get(installId)?.event).toMatchObject({
       type: "UninstallRequested",
       tenantId: "tenant-a",
