@@ -180,7 +180,10 @@ const token = execFileSync(
   [
     "scripts/dev-token.ts",
     ...["--sub", "admin-1", "--email", "admin@tenant-abc123.example", "--tenants", "tenant-abc123"],
-    ...["--permissions", "installhub:import,marketplace:install,marketplace:install:community"],
+    ...[
+      "--permissions",
+      "installhub:import,marketplace:install,marketplace:install:community,marketplace:uninstall",
+    ],
   ],
   { cwd: repositoryRoot, encoding: "utf8" },
 ).trim();

@@ -29,8 +29,8 @@ describe("cursors", () => {
       expect(() => decodeCursor(text)).toThrow(
         expect.objectContaining({
           code: "ValidationFailed",
-          message: "cursor: not a cursor this API returned",
-          details: { field: "cursor" },
+          message: "Invalid query: cursor: not a cursor this API returned",
+          details: { fields: [{ field: "cursor", message: "not a cursor this API returned" }] },
         }),
       );
     }

@@ -26,7 +26,9 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(text: string | undefined): Cursor | undefined {
   if (text === undefined || text === "") return undefined;
   if (!cursorPattern.test(text)) {
-    throw new AppError("ValidationFailed", "cursor: not a cursor this API returned", { field: "cursor" });
+    throw new AppError("ValidationFailed", "Invalid query: cursor: not a cursor this API returned", {
+      fields: [{ field: "cursor", message: "not a cursor this API returned" }],
+    });
   }
   const separator = text.lastIndexOf("|");
   return { sortValue: text.slice(0, separator), id: text.slice(separator + 1) };

@@ -86,7 +86,7 @@ describe("requireTenant", () => {
     expect(refusal(() => requireTenant(caller([], ["tenant-a"]), "tenant-b"))).toEqual({
       code: "Forbidden",
       message: "Not allowed to act in tenant 'tenant-b'",
-      details: undefined,
+      details: { tenantId: "tenant-b" },
     });
   });
 });

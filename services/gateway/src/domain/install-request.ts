@@ -35,7 +35,7 @@ export function requirePermissions(caller: Caller, required: readonly string[]):
 
 export function requireTenant(caller: Caller, tenantId: string): void {
   if (!caller.tenants.includes(tenantId)) {
-    throw new AppError("Forbidden", `Not allowed to act in tenant '${tenantId}'`);
+    throw new AppError("Forbidden", `Not allowed to act in tenant '${tenantId}'`, { tenantId });
   }
 }
 

@@ -44,19 +44,31 @@ export function toErrorResponse(logger: Logger) {
   };
 }
 
-/** Validation failures become 400 ValidationFailed naming every offending field. */
+/** What the caller sent, as a validation message names it: the JSON body is "body", not "json". */
+const targetName = (target: string) => (target === "json" ? "body" : target);
+
+/**
+ * Validation failures become 400 ValidationFailed naming every offending field once (its messages
+ * joined): `details.fields: [{ field, message }]`, the body as a whole being `(body)`.
+ */
 export const validationHook: Hook<unknown, GatewayEnv, string, undefined> = (result) => {
   if (result.success) return;
-  const fields = (result.error as z.ZodError).issues.flatMap((issue) => {
+  const problems = (result.error as z.ZodError).issues.flatMap((issue) => {
     const at = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ field: at ? `${at}.${key}` : key, message: "unknown field" }));
     }
-    return [{ field: at || result.target, message: issue.message }];
+    // zod says "expected string, received undefined" for a field that is not there at all.
+    const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+    const whole = result.target === "json" ? "(body)" : result.target;
+    return [{ field: at || whole, message: missing ? "required" : issue.message }];
   });
+  const byField = new Map<string, string[]>();
+  for (const { field, message } of problems) byField.set(field, [...(byField.get(field) ?? []), message]);
+  const fields = [...byField].map(([field, messages]) => ({ field, message: messages.join("; ") }));
   throw new AppError(
     "ValidationFailed",
-    `Invalid ${result.target}: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`,
+    `Invalid ${targetName(result.target)}: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`,
     { fields },
   );
 };

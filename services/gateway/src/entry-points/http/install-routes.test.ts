@@ -96,13 +96,24 @@ describe("POST /api/marketplace/packages/{packageId}/install", () => {
     ["a string for a boolean", { ...body, dryRun: "yes" }, "dryRun"],
     ["an unknown upgrade type", { ...body, upgradeType: "Sideways" }, "upgradeType"],
     ["a duplicate member", `{"targetTenantId":"tenant-a","dryRun":true,"dryRun":false}`, "dryRun"],
-    ["a JSON array", [body], "json"],
+    ["a JSON array", [body], "(body)"],
   ])("answers 400 naming the field for %s, and records nothing", async (_, sent, field) => {
     const response = await install({ body: sent });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe("ValidationFailed");
     expect(invalidFields(response)).toEqual([field]);
     expect(t.deps.outbox.entries.size).toBe(0);
+  });
+
+  it("says a missing field is required, and names a field once with all its problems", async () => {
+    const { targetTenantId: _, ...withoutTenant } = body;
+    const missing = await install({ body: withoutTenant });
+    expect(missing.body).toMatchObject({
+      message: "Invalid body: targetTenantId: required",
+      details: { fields: [{ field: "targetTenantId", message: "required" }] },
+    });
+    const empty = await install({ headers: { "idempotency-key": "" } });
+    expect(invalidFields(empty)).toEqual(["idempotency-key"]);
   });
 
   it.each([
