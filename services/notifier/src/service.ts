@@ -7,10 +7,10 @@ import {
 } from "@installhub/shared";
 import type { NotifierConfig } from "./config.ts";
 import { emailOutboxIndexes } from "./data-access/email-outbox.ts";
-import { installEventHandlers } from "./entry-points/install-events.ts";
+import { installEventHandlers } from "./entry-points/handlers.ts";
 import { type OutboxSweeper, startOutboxSweeper } from "./entry-points/outbox-sweeper.ts";
+import { createSmtpSender } from "./smtp/smtp-sender.ts";
 import type { DeliveryDeps } from "./use-cases/delivery-deps.ts";
-import { createSmtpSender } from "./use-cases/smtp-sender.ts";
 
 export interface RunningNotifier extends RunningWorker {
   sweeper: OutboxSweeper;

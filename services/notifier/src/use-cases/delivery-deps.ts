@@ -1,7 +1,7 @@
 import type { EventPublisher, Logger } from "@installhub/shared";
 import type { Db } from "mongodb";
 import type { NotifierConfig } from "../config.ts";
-import type { SmtpSender } from "./smtp-sender.ts";
+import type { SmtpSender } from "../smtp/smtp-sender.ts";
 
 /** What the delivery flows work with, wired once by the service. */
 export interface DeliveryDeps {
