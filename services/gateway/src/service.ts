@@ -20,8 +20,8 @@ import { lifecycleIndexes, lifecycleProjectionStore } from "./data-access/lifecy
 import { notificationStore } from "./data-access/notification-store.ts";
 import { estimateSample } from "./domain/estimate.ts";
 import { idempotencyWindowMs } from "./domain/idempotency.ts";
+import type { InstallAccepted } from "./domain/install-request.ts";
 import { createApp } from "./entry-points/http/app.ts";
-import type { InstallAccepted } from "./entry-points/http/schemas.ts";
 import { startLifecycleProjector } from "./entry-points/lifecycle-projector.ts";
 import { type OutboxRelay, type RelayedOutbox, startOutboxRelay } from "./entry-points/outbox-relay.ts";
 import { startProjector } from "./entry-points/projector.ts";

@@ -17,10 +17,10 @@ import type { InstallStatusStore } from "../src/data-access/install-status-store
 import type { LifecycleProjectionStore, TopicPosition } from "../src/data-access/lifecycle-projection.ts";
 import type { NotificationStore } from "../src/data-access/notification-store.ts";
 import type { Cursor } from "../src/domain/cursor.ts";
+import type { InstallAccepted } from "../src/domain/install-request.ts";
 import { type InstallState, reduceInstallStatus } from "../src/domain/install-status.ts";
 import { type InstalledPackageState, reduceInstalledPackage } from "../src/domain/installed-packages.ts";
 import { historyRows, type OperationHistory, reduceHistory } from "../src/domain/package-history.ts";
-import type { InstallAccepted } from "../src/entry-points/http/schemas.ts";
 import type { RequestInstallDeps } from "../src/use-cases/request-install.ts";
 
 /**

@@ -1,30 +1,80 @@
 import {
   AppError,
-  type ConflictStrategy,
+  artifactKeyPattern,
+  artifactKeyRule,
+  ConflictStrategy,
   type InstallEventOf,
   type PackageDocument,
   type PackageVersionDocument,
   type PublisherDocument,
-  type UpgradeType,
+  UpgradeType,
 } from "@installhub/shared";
 import semver from "semver";
+import { z } from "zod";
 import type { Caller } from "../auth/tokens.ts";
 
 export const installPermissions = ["installhub:import", "marketplace:install"] as const;
 export const communityPermission = "marketplace:install:community";
 
+/** Semantic Versioning 2.0.0's own regular expression (semver.org, "Is there a suggested regular expression"). */
+const semverPattern =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+/** An artifact key, as `conflictStrategies` names it (the manifest's grammar). */
+const ArtifactKey = z.string().regex(artifactKeyPattern, artifactKeyRule);
+
+/**
+ * The install request's body (the spec's, plus `conflictStrategies`, the lifecycle's `upgradeType` and
+ * `allowDowngrade`): strict — an unknown field is refused, never dropped. The one definition of the
+ * body: the route validates with it and the OpenAPI document is generated from it.
+ */
+export const InstallRequestBody = z.strictObject({
+  version: z
+    .string()
+    .max(256)
+    .regex(semverPattern, "expected a semantic version such as 3.0.0")
+    .optional()
+    .meta({
+      description: "Omit for the latest (highest non-yanked, non-prerelease) version",
+      example: "3.0.0",
+    }),
+  targetTenantId: z.string().min(1).meta({ example: "tenant-abc123" }),
+  defaultConflictStrategy: ConflictStrategy.default("Skip"),
+  conflictStrategies: z
+    .record(ArtifactKey, ConflictStrategy)
+    .optional()
+    .meta({
+      description:
+        "Artifact key → strategy; takes precedence over defaultConflictStrategy. Keys follow the artifact-key grammar.",
+      // The OpenAPI generator drops a record's key schema: propertyNames states it (JSON Schema, OpenAPI 3.1).
+      propertyNames: { type: "string", pattern: artifactKeyPattern.source },
+    }),
+  dryRun: z.boolean().default(false),
+  acknowledgeCommunityPackage: z
+    .boolean()
+    .optional()
+    .meta({ description: "Required (true) for Community packages" }),
+  upgradeType: UpgradeType.optional().meta({
+    description:
+      "When the tenant has the package at another version (docs/lifecycle.md): what happens to artifacts the new version no longer has. Mixed (default): remove those nobody changed, keep (and report) the ones the tenant changed; DeprecateOnly: keep all; Delete: remove all",
+  }),
+  allowDowngrade: z.boolean().optional().meta({
+    description:
+      "Installing a lower version than the installed one is refused (409 DowngradeNotAllowed) unless true",
+  }),
+});
+
 /** The install body after validation (defaults applied). */
-export interface InstallBody {
-  version?: string | undefined;
-  targetTenantId: string;
-  defaultConflictStrategy: ConflictStrategy;
-  conflictStrategies?: Record<string, ConflictStrategy> | undefined;
-  dryRun: boolean;
-  acknowledgeCommunityPackage?: boolean | undefined;
-  /** For an install over another installed version (docs/lifecycle.md); the installer's default is Mixed. */
-  upgradeType?: UpgradeType | undefined;
-  allowDowngrade?: boolean | undefined;
-}
+export type InstallBody = z.output<typeof InstallRequestBody>;
+
+/** The spec's 202 answer to an accepted install. */
+export const InstallAccepted = z.object({
+  installId: z.string().meta({ example: "mkt-install-b7c8d9" }),
+  status: z.literal("InProgress"),
+  statusUrl: z.string().meta({ example: "/api/marketplace/installs/mkt-install-b7c8d9/status" }),
+  estimatedSeconds: z.number().int().meta({ example: 15 }),
+});
+export type InstallAccepted = z.infer<typeof InstallAccepted>;
 
 /** 403 naming the first permission (in the spec's order) the caller lacks. */
 export function requirePermissions(caller: Caller, required: readonly string[]): void {

@@ -11,11 +11,12 @@ import {
 import type { Caller } from "../auth/tokens.ts";
 import type { CatalogReads } from "../data-access/catalog-reads.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../data-access/idempotency-store.ts";
-import type { InstallOutbox } from "../data-access/install-outbox.ts";
+import type { InstallOutbox, OperationRequest } from "../data-access/install-outbox.ts";
 import type { InstallStatusStore } from "../data-access/install-status-store.ts";
 import type { LifecycleProjectionStore } from "../data-access/lifecycle-projection.ts";
 import { type CompletedInstall, estimateSeconds } from "../domain/estimate.ts";
 import { keyOnRecord } from "../domain/idempotency.ts";
+import type { InstallAccepted } from "../domain/install-request.ts";
 import {
   type InstallBody,
   installRequested,
@@ -25,10 +26,13 @@ import {
 } from "../domain/install-request.ts";
 import { requireNoDowngrade } from "../domain/lifecycle-request.ts";
 import { requestFingerprint } from "../domain/request-fingerprint.ts";
-import type { InstallAccepted } from "../entry-points/http/schemas.ts";
-import type { OutboxRelay } from "../entry-points/outbox-relay.ts";
 
 export const statusPathOf = (installId: string) => `/api/marketplace/installs/${installId}/status`;
+
+/** Hands an accepted operation's event over to be published (the outbox relay); never throws, never waits. */
+export interface EventRelay<E> {
+  enqueue(event: E): void;
+}
 
 export interface RequestInstallDeps {
   settings: {
@@ -44,7 +48,7 @@ export interface RequestInstallDeps {
   /** Accepted installs and their events: the transactional outbox. */
   outbox: InstallOutbox;
   /** Publishes an accepted install's event at once (or as soon as Kafka takes it). */
-  relay: Pick<OutboxRelay, "enqueue">;
+  relay: EventRelay<OperationRequest>;
   idempotency: IdempotencyStore<InstallAccepted>;
   /**
    * Bounds how many requests touch the stores at once (ACCEPT_CONCURRENCY); one waiting past its

@@ -1,16 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import {
   AuditEntry as AuditEntryView,
-  artifactKeyPattern,
-  artifactKeyRule,
-  ConflictStrategy,
   errorStatus,
   ImportRecord as ImportRecordView,
   Notification as NotificationView,
   TrustLevel,
-  UpgradeType,
 } from "@installhub/shared";
 import { cursorPattern } from "../../domain/cursor.ts";
+import {
+  InstallAccepted as InstallAcceptedSchema,
+  InstallRequestBody as InstallRequestBodySchema,
+} from "../../domain/install-request.ts";
 import { InstallStatusView } from "../../domain/status-view.ts";
 
 /** Request and response shapes of the HTTP API: validation and the OpenAPI document both come from here. */
@@ -39,61 +39,11 @@ export const IdempotencyKey = z
     example: "8e03978e-40d5-43e8-bc93-6894a57f9324",
   });
 
-/** Semantic Versioning 2.0.0's own regular expression (semver.org, "Is there a suggested regular expression"). */
-const semverPattern =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+// The install body and its 202 are the domain's (domain/install-request.ts), defined once; a copy
+// made here has `.openapi()` (see the read models below).
+export const InstallRequestBody = InstallRequestBodySchema.extend({}).openapi("InstallRequest");
 
-/** An artifact key, as `conflictStrategies` names it (the manifest's grammar). */
-const ArtifactKey = z.string().regex(artifactKeyPattern, artifactKeyRule);
-
-export const InstallRequestBody = z
-  .strictObject({
-    version: z
-      .string()
-      .max(256)
-      .regex(semverPattern, "expected a semantic version such as 3.0.0")
-      .optional()
-      .openapi({
-        description: "Omit for the latest (highest non-yanked, non-prerelease) version",
-        example: "3.0.0",
-      }),
-    targetTenantId: z.string().min(1).openapi({ example: "tenant-abc123" }),
-    defaultConflictStrategy: ConflictStrategy.default("Skip"),
-    conflictStrategies: z
-      .record(ArtifactKey, ConflictStrategy)
-      .optional()
-      .openapi({
-        description:
-          "Artifact key → strategy; takes precedence over defaultConflictStrategy. Keys follow the artifact-key grammar.",
-        // The generator drops a record's key schema, and its metadata type (OpenAPI 3.0's schema object)
-        // lacks the 3.1 / JSON Schema keyword that states it: propertyNames.
-        ...({ propertyNames: { type: "string", pattern: artifactKeyPattern.source } } as object),
-      }),
-    dryRun: z.boolean().default(false),
-    acknowledgeCommunityPackage: z
-      .boolean()
-      .optional()
-      .openapi({ description: "Required (true) for Community packages" }),
-    upgradeType: UpgradeType.optional().openapi({
-      description:
-        "When the tenant has the package at another version (docs/lifecycle.md): what happens to artifacts the new version no longer has. Mixed (default): remove those nobody changed, keep (and report) the ones the tenant changed; DeprecateOnly: keep all; Delete: remove all",
-    }),
-    allowDowngrade: z.boolean().optional().openapi({
-      description:
-        "Installing a lower version than the installed one is refused (409 DowngradeNotAllowed) unless true",
-    }),
-  })
-  .openapi("InstallRequest");
-
-export const InstallAccepted = z
-  .object({
-    installId: z.string().openapi({ example: "mkt-install-b7c8d9" }),
-    status: z.literal("InProgress"),
-    statusUrl: z.string().openapi({ example: "/api/marketplace/installs/mkt-install-b7c8d9/status" }),
-    estimatedSeconds: z.number().int().openapi({ example: 15 }),
-  })
-  .openapi("InstallAccepted");
-export type InstallAccepted = z.infer<typeof InstallAccepted>;
+export const InstallAccepted = InstallAcceptedSchema.extend({}).openapi("InstallAccepted");
 
 // A copy made here has `.openapi()` (see the read models below).
 export const InstallStatus = InstallStatusView.meta({}).openapi("InstallStatus");
