@@ -46,10 +46,11 @@ export interface OutcomeMessage {
   link: { label: string; path: string };
 }
 
+/** An operation's request: what the notifier learns the requester from. */
+export type RequestEvent = InstallEventOf<"InstallRequested"> | InstallEventOf<"UninstallRequested">;
+
 /** Who asked for an install or an uninstall (docs/lifecycle.md), for telling them how it ended. */
-export function requestOf(
-  event: InstallEventOf<"InstallRequested"> | InstallEventOf<"UninstallRequested">,
-): InstallRequest {
+export function requestOf(event: RequestEvent): InstallRequest {
   return {
     installId: event.installId,
     tenantId: event.tenantId,

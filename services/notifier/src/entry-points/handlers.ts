@@ -1,8 +1,7 @@
 import { describeError, type EventHandlers, type FailureHooks } from "@installhub/shared";
-import { recordInstallRequest } from "../data-access/requester-records.ts";
-import { outcomeTypes, requestOf } from "../domain/outcome-message.ts";
+import { outcomeTypes } from "../domain/outcome-message.ts";
 import type { DeliveryDeps } from "../use-cases/delivery-deps.ts";
-import { notifyOutcome } from "../use-cases/notify-outcome.ts";
+import { notifyOutcome, rememberRequester } from "../use-cases/notify-outcome.ts";
 import { installRefOf, reportDelivery } from "../use-cases/report-deliveries.ts";
 
 /**
@@ -17,10 +16,10 @@ import { installRefOf, reportDelivery } from "../use-cases/report-deliveries.ts"
 export function installEventHandlers(deps: DeliveryDeps): { handlers: EventHandlers; hooks: FailureHooks } {
   return {
     handlers: {
-      InstallRequested: (event) => recordInstallRequest(deps.db, requestOf(event)),
+      InstallRequested: (event) => rememberRequester(deps, event),
       InstallSucceeded: (event, context) => notifyOutcome(deps, event, context.logger),
       InstallFailed: (event, context) => notifyOutcome(deps, event, context.logger),
-      UninstallRequested: (event) => recordInstallRequest(deps.db, requestOf(event)),
+      UninstallRequested: (event) => rememberRequester(deps, event),
       UninstallSucceeded: (event, context) => notifyOutcome(deps, event, context.logger),
       UninstallFailed: (event, context) => notifyOutcome(deps, event, context.logger),
     },

@@ -1,7 +1,5 @@
-import { findRetryableMailIds } from "../data-access/email-outbox.ts";
 import type { DeliveryDeps } from "../use-cases/delivery-deps.ts";
-import { deliverOutboxMail } from "../use-cases/email-delivery.ts";
-import { reportDeliveries } from "../use-cases/report-deliveries.ts";
+import { retryDueMails } from "../use-cases/email-delivery.ts";
 
 export interface OutboxSweeper {
   /** Runs one sweep now (tests and the timer both use it). */
@@ -9,8 +7,6 @@ export interface OutboxSweeper {
   /** Stops the timer and waits for a sweep in progress to finish. */
   stop(): Promise<void>;
 }
-
-const mailsPerSweep = 50;
 
 /**
  * Every interval, gives failed mails whose retry is due another round, and takes over mails whose
@@ -23,13 +19,7 @@ export function startOutboxSweeper(deps: DeliveryDeps, intervalMs: number): Outb
   let timer: NodeJS.Timeout | undefined;
 
   const sweep = async () => {
-    const ids = await findRetryableMailIds(deps.db, deps.now(), mailsPerSweep);
-    for (const id of ids) {
-      if (stopped) return;
-      await reportDeliveries(deps, [
-        await deliverOutboxMail(deps, id, { first: false, logger: deps.logger }),
-      ]);
-    }
+    await retryDueMails(deps, () => stopped);
   };
   const tick = () => {
     running = sweep()

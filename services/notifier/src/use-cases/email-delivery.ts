@@ -3,6 +3,7 @@ import {
   claimMail,
   enqueueClaimedMail,
   findMail,
+  findRetryableMailIds,
   markFailed,
   markSent,
   type OutboxMail,
@@ -11,7 +12,7 @@ import { delayAfterFailedRound, sendingLeaseMs } from "../domain/delivery-policy
 import { outcomeMessageId, renderEmail } from "../domain/email-content.ts";
 import type { InstallOutcome, InstallRequest, OutcomeMessage } from "../domain/outcome-message.ts";
 import type { DeliveryDeps } from "./delivery-deps.ts";
-import { type DeliveryReport, installRefOf } from "./report-deliveries.ts";
+import { type DeliveryReport, installRefOf, reportDeliveries } from "./report-deliveries.ts";
 
 export const outboxIdOf = (outcome: InstallOutcome) => `${outcome.installId}:${outcome.type}`;
 
@@ -139,4 +140,20 @@ async function settledReport(deps: DeliveryDeps, id: string): Promise<DeliveryRe
       ? { outcome: "delivered" }
       : { outcome: "failed", error: mail.lastError ?? "" }),
   };
+}
+
+/** How many due mails one sweep takes on. */
+const mailsPerSweep = 50;
+
+/**
+ * One sweep of the e-mail outbox: gives failed mails whose retry is due another round, and takes over
+ * mails whose sender died while sending (their claim expired), reporting each result. Stops between
+ * mails once `stopping()` says so.
+ */
+export async function retryDueMails(deps: DeliveryDeps, stopping: () => boolean): Promise<void> {
+  const ids = await findRetryableMailIds(deps.db, deps.now(), mailsPerSweep);
+  for (const id of ids) {
+    if (stopping()) return;
+    await reportDeliveries(deps, [await deliverOutboxMail(deps, id, { first: false, logger: deps.logger })]);
+  }
 }

@@ -1,11 +1,13 @@
 import { type Logger, PermanentError } from "@installhub/shared";
 import { insertNotificationOnce } from "../data-access/in-app-notifications.ts";
-import { findInstallRequest } from "../data-access/requester-records.ts";
+import { findInstallRequest, recordInstallRequest } from "../data-access/requester-records.ts";
 import {
   composeOutcomeMessage,
   type InstallOutcome,
   type InstallRequest,
   type OutcomeMessage,
+  type RequestEvent,
+  requestOf,
 } from "../domain/outcome-message.ts";
 import type { DeliveryDeps } from "./delivery-deps.ts";
 import { notifyByEmail } from "./email-delivery.ts";
@@ -14,6 +16,14 @@ import { type DeliveryReport, installRefOf, reportDeliveries } from "./report-de
 /** One in-app notification per operation's outcome (an installId is one install or one uninstall). */
 export const notificationIdOf = (outcome: InstallOutcome) =>
   `ntf-${outcome.installId}-${outcome.type.endsWith("Succeeded") ? "succeeded" : "failed"}`;
+
+/**
+ * Remembers who asked for an install or an uninstall, so its outcome can be told to them. The first
+ * record stands: a replayed request changes nothing.
+ */
+export function rememberRequester(deps: Pick<DeliveryDeps, "db">, event: RequestEvent): Promise<void> {
+  return recordInstallRequest(deps.db, requestOf(event));
+}
 
 /**
  * Tells the requesting user how an install or an uninstall ended: in-app first (never held back by e-mail trouble),
