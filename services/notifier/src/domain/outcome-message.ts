@@ -75,6 +75,21 @@ export function planSummary(plan: PlannedArtifact[]): string {
   return `${plural(plan.length, "artifact")}: ${parts.join(", ") || "nothing to do"}`;
 }
 
+/** What a failed operation's message lists: where and why it failed, and whether it was rolled back. */
+function failureFacts(failure: {
+  stage: string;
+  error: string;
+  message: string;
+  rolledBack: boolean;
+}): [string, string][] {
+  return [
+    ["Stage", failure.stage],
+    ["Error", failure.error],
+    ["Message", failure.message],
+    ["Rolled back", failure.rolledBack ? "yes" : "no"],
+  ];
+}
+
 /**
  * Decides what the requesting user is told about an install's outcome.
  *
@@ -120,13 +135,7 @@ export function composeOutcomeMessage(request: InstallRequest, outcome: InstallO
       summary:
         `The uninstall failed at stage ${outcome.stage} with ${outcome.error}: ${outcome.message}. ` +
         (outcome.rolledBack ? "Removed artifacts were put back." : "Nothing had been removed."),
-      facts: [
-        ...common,
-        ["Stage", outcome.stage],
-        ["Error", outcome.error],
-        ["Message", outcome.message],
-        ["Rolled back", outcome.rolledBack ? "yes" : "no"],
-      ],
+      facts: [...common, ...failureFacts(outcome)],
       planLines: [],
       link: { label: "Uninstall audit log", path: auditLogPath(importId) },
     };
@@ -140,13 +149,7 @@ export function composeOutcomeMessage(request: InstallRequest, outcome: InstallO
       summary:
         `${dryRunMark}The install failed at stage ${outcome.stage} with ${outcome.error}: ${outcome.message}. ` +
         (outcome.rolledBack ? "Changes were rolled back." : "Nothing was rolled back."),
-      facts: [
-        ...common,
-        ["Stage", outcome.stage],
-        ["Error", outcome.error],
-        ["Message", outcome.message],
-        ["Rolled back", outcome.rolledBack ? "yes" : "no"],
-      ],
+      facts: [...common, ...failureFacts(outcome)],
       planLines: [],
       link: { label: "Import audit log", path: auditLogPath(importId) },
     };
