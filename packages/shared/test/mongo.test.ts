@@ -1,8 +1,15 @@
 import type { Socket } from "node:net";
 import type { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { connectMongo, ensureIndexes, type IndexPlan, isDuplicateKeyError } from "../src/index.ts";
-import { isolatedConfig, waitFor } from "../src/testing/index.ts";
+import {
+  classifyFailure,
+  connectMongo,
+  ensureIndexes,
+  type IndexPlan,
+  insertIfAbsent,
+  isDuplicateKeyError,
+} from "../src/index.ts";
+import { isolatedConfig, startTcpProxy, waitFor } from "../src/testing/index.ts";
 
 const config = isolatedConfig("mongo");
 const connection = await connectMongo(config.MONGO_URL, config.MONGO_DB);
@@ -27,6 +34,53 @@ describe("MongoDB index bootstrap", () => {
       .insertOne({ tenantId: "t", key: "k" })
       .catch((error) => error);
     expect(isDuplicateKeyError(duplicate)).toBe(true);
+  });
+});
+
+describe("insertIfAbsent", () => {
+  it("counts only new documents, and takes the ones already there as written", async () => {
+    const things = connection.db.collection<{ _id: string; n: number }>("absent_things");
+    expect(await insertIfAbsent(things, [{ _id: "a", n: 1 }])).toBe(1);
+    expect(
+      await insertIfAbsent(things, [
+        { _id: "a", n: 2 },
+        { _id: "b", n: 2 },
+      ]),
+    ).toBe(1);
+    expect(await things.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: "a", n: 1 },
+      { _id: "b", n: 2 },
+    ]);
+  });
+
+  // The driver reports an insertMany that met no server (a database killed or away) as a bulk write
+  // error with no write error in it, which read as "every document was a duplicate": the installer
+  // took an InstallRequested as stored, the database never had it, and the install failed at import
+  // ("no InstallRequested was recorded") in a chaos run.
+  it("fails, as a transient failure, when the database does not answer; it never reports the documents as there", async () => {
+    const mongo = new URL(config.MONGO_URL);
+    const proxy = await startTcpProxy(Number(mongo.port || 27017), mongo.hostname);
+    const away = await connectMongo(
+      `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
+      config.MONGO_DB,
+    );
+    try {
+      const things = away.db.collection<{ _id: string }>("absent_things");
+      await things.findOne({}); // connected, then the database goes away
+      proxy.cut();
+      const failure = await insertIfAbsent(things, [{ _id: "never-written" }]).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(Error);
+      expect(classifyFailure(failure)).toBe("transient");
+      expect(
+        await connection.db.collection("absent_things").findOne({ _id: "never-written" as never }),
+      ).toBeNull();
+    } finally {
+      proxy.restore();
+      await away.close();
+      await proxy.close();
+    }
   });
 });
 

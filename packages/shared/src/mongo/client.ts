@@ -7,6 +7,7 @@ import {
   MongoClient,
   type OptionalUnlessRequiredId,
 } from "mongodb";
+import { TransientError } from "../failures.ts";
 import { roundTripMetrics } from "../metrics.ts";
 
 export interface MongoConnection {
@@ -78,6 +79,8 @@ export function isDuplicateKeyError(error: unknown): boolean {
  * upserts, which FerretDB 1.24 stores without their top-level null fields.) The one way InstallHub
  * writes "this, unless it is there already".
  *
+ * @throws TransientError when the database did not answer the insert (none of it is known written);
+ *   the driver's errors as they are for anything else the database refused.
  * @example
  * await insertIfAbsent(auditLogOf(db), entries); // entries' _id: `${importId}:${seq}`
  */
@@ -90,12 +93,21 @@ export async function insertIfAbsent<T extends Document>(
     const { insertedCount } = await collection.insertMany(documents, { ordered: false });
     return insertedCount;
   } catch (error) {
-    const duplicatesOnly =
-      (error instanceof MongoBulkWriteError &&
-        [error.writeErrors].flat().every((writeError) => writeError.code === 11000)) ||
-      isDuplicateKeyError(error);
-    if (!duplicatesOnly) throw error;
-    return (error as MongoBulkWriteError).insertedCount ?? 0;
+    if (!(error instanceof MongoBulkWriteError)) {
+      if (isDuplicateKeyError(error)) return 0;
+      throw error;
+    }
+    const writeErrors = [error.writeErrors].flat();
+    if (writeErrors.length === 0 && error.code === undefined) {
+      // What the driver throws when it met no answer at all (no server, a broken connection): its own
+      // error wrapped in a bulk write error without a write error or a code (mongodb's bulk/common.js,
+      // "a driver related error not a bulk op error"), which reads as "every document a duplicate"
+      // unless told apart — an install request taken as stored that the database never had.
+      throw new TransientError(`the database did not answer the insert: ${error.message}`, { cause: error });
+    }
+    if (writeErrors.length === 0 || !writeErrors.every((writeError) => writeError.code === 11000))
+      throw error;
+    return error.insertedCount ?? 0;
   }
 }
 
