@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import type { MongoClient } from "mongodb";
+import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   classifyFailure,
@@ -134,6 +134,48 @@ describe("a database that closes the server monitor's connection", () => {
       expect(await db.command({ ping: 1 })).toMatchObject({ ok: 1 });
     } finally {
       await close();
+    }
+  });
+});
+
+describe("a connection closed while a large write waits for the socket to drain", () => {
+  // The other half of the driver bug above: a write the socket could not take at once waits for
+  // 'drain'; when the connection is closed meanwhile (its socket timed out, or the pool was cleared
+  // under it when the monitor timed out on a frozen database) the socket is destroyed without an
+  // 'error', no 'drain' ever comes, and mongodb 6.22 held the operation — and its pooled
+  // connection — forever. The patch stops waiting at 'close'.
+  it("fails the operation instead of holding it forever", async () => {
+    const mongo = new URL(config.MONGO_URL);
+    const proxy = await startTcpProxy(Number(mongo.port || 27017), mongo.hostname);
+    const client = new MongoClient(`mongodb://127.0.0.1:${proxy.port}/?directConnection=true`, {
+      socketTimeoutMS: 1_000,
+      serverSelectionTimeoutMS: 2_000,
+      retryWrites: false,
+    });
+    try {
+      const things = client.db(config.MONGO_DB).collection<{ _id: string; filler: string }>("drain_things");
+      await things.findOne({}); // a pooled connection, then the server stops taking data
+      proxy.stopReading();
+      // Two 12 MB documents: more than the loopback socket buffers take, so the write waits for 'drain'.
+      const filler = "x".repeat(12 * 1024 * 1024);
+      const outcome = await Promise.race([
+        things
+          .insertMany([
+            { _id: "d1", filler },
+            { _id: "d2", filler },
+          ])
+          .then(
+            () => "written",
+            (error: Error) => error.name,
+          ),
+        new Promise<string>((resolve) =>
+          setTimeout(() => resolve("still waiting after 20 s"), 20_000).unref(),
+        ),
+      ]);
+      expect(outcome).toMatch(/^Mongo\w*Error$/);
+    } finally {
+      await proxy.close(); // drops what it holds: the half-sent documents never reach the database
+      await client.close();
     }
   });
 });
