@@ -93,21 +93,21 @@ export async function insertIfAbsent<T extends Document>(
     const { insertedCount } = await collection.insertMany(documents, { ordered: false });
     return insertedCount;
   } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) {
-      if (isDuplicateKeyError(error)) return 0;
+    const insertedCount = (error as Partial<MongoBulkWriteError>).insertedCount ?? 0;
+    const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+    if (writeErrors.length > 0) {
+      if (writeErrors.every((writeError) => writeError.code === 11000)) return insertedCount;
       throw error;
     }
-    const writeErrors = [error.writeErrors].flat();
-    if (writeErrors.length === 0 && error.code === undefined) {
+    if (isDuplicateKeyError(error)) return insertedCount;
+    if (error instanceof MongoBulkWriteError && error.code === undefined) {
       // What the driver throws when it met no answer at all (no server, a broken connection): its own
-      // error wrapped in a bulk write error without a write error or a code (mongodb's bulk/common.js,
-      // "a driver related error not a bulk op error"), which reads as "every document a duplicate"
-      // unless told apart — an install request taken as stored that the database never had.
+      // error wrapped in a bulk write error with neither a write error nor a code (mongodb's
+      // bulk/common.js, "a driver related error not a bulk op error"). Read as "every document a
+      // duplicate", it had the installer take an install request as stored that the database never had.
       throw new TransientError(`the database did not answer the insert: ${error.message}`, { cause: error });
     }
-    if (writeErrors.length === 0 || !writeErrors.every((writeError) => writeError.code === 11000))
-      throw error;
-    return error.insertedCount ?? 0;
+    throw error;
   }
 }
 
