@@ -3,6 +3,8 @@ FROM node:24-slim AS deps
 WORKDIR /app
 RUN corepack enable
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# The dependencies patched in pnpm-workspace.yaml (patchedDependencies): the install applies them.
+COPY patches patches
 COPY packages/shared/package.json packages/shared/
 COPY services/gateway/package.json services/gateway/
 COPY services/scanner/package.json services/scanner/

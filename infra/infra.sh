@@ -2,7 +2,7 @@
 # Local infrastructure without Docker: Apache Kafka (KRaft, one node), Apicurio Registry
 # (Confluent-compatible API) and FerretDB (MongoDB wire protocol) on PostgreSQL, all on loopback.
 #
-#   infra.sh provision|up|down|forget|status|env|logs [component]|versions
+#   infra.sh provision|up|down|forget|status|env|logs [component]|log-files|versions
 #
 # Downloads are cached in $INSTALLHUB_CACHE (default ~/.cache/installhub); data, logs and pid files
 # live in .infra/ of the repository (git-ignored; INSTALLHUB_INFRA_DIR moves it).
@@ -536,6 +536,13 @@ cmd_logs() {
   done
 }
 
+# Every log file of this state directory, one path a line (PostgreSQL's too): what a run keeps.
+cmd_log_files() {
+  local name
+  for name in "${COMPONENTS[@]}"; do echo "$(log_file "$name")"; done
+  [ "$MONGO_BACKEND" != postgresql ] || echo "$(pg_home)/postgres.log"
+}
+
 cmd_versions() {
   for name in "${COMPONENTS[@]}"; do version_of "$name"; done
   java -version 2>&1 | head -n 1
@@ -563,6 +570,7 @@ case ${1:-} in
   status) cmd_status ;;
   env) cmd_env ;;
   logs) shift; cmd_logs "$@" ;;
+  log-files) cmd_log_files ;;
   versions) cmd_versions ;;
-  *) echo "usage: infra.sh provision|up|down|forget|status|env|logs [kafka|registry|mongodb]|versions" >&2; exit 2 ;;
+  *) echo "usage: infra.sh provision|up|down|forget|status|env|logs [kafka|registry|mongodb]|log-files|versions" >&2; exit 2 ;;
 esac

@@ -1,13 +1,16 @@
 // `pnpm test:chaos`: the four services as separate processes on a Kafka and a FerretDB of their own,
 // broken on purpose while a few hundred installs over tens of tenants are in flight; then the
 // invariants of docs/design.md §8, printed as a table. Exits 1 when one does not hold. Budget: CHAOS_BUDGET_S
-// (default 720 s), after which it stops and fails.
+// (default 720 s), after which it stops and fails. The services' logs (LOG_LEVEL warn) and the
+// infrastructure's are kept in .artifacts/chaos/<start time>/ when the run fails (always with
+// CHAOS_KEEP_LOGS=1): a flaky failure is diagnosed from what that one run wrote.
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import {
@@ -27,10 +30,17 @@ import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { loadOrCreateDevKey } from "../../services/gateway/src/auth/dev-key.ts";
 import { signToken } from "../../services/gateway/src/auth/tokens.ts";
 
+const logDir = join(repositoryRoot, ".artifacts", "chaos", new Date().toISOString().replace(/[:.]/g, "-"));
+await mkdir(logDir, { recursive: true });
+/** What the runner says, also kept beside the services' logs. */
+const runLog = createWriteStream(join(logDir, "runner.log"), { flags: "a" });
 const budgetMs = Number(process.env.CHAOS_BUDGET_S ?? 720) * 1000;
 const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)}s`;
-const say = (line: string) => process.stdout.write(`chaos [${elapsed()}] ${line}\n`);
+const say = (line: string) => {
+  process.stdout.write(`chaos [${elapsed()}] ${line}\n`);
+  runLog.write(`${new Date().toISOString()} [${elapsed()}] ${line}\n`);
+};
 const overall = setTimeout(() => {
   say(`budget of ${budgetMs / 1000}s spent: failing`);
   void shutdown(1);
@@ -81,7 +91,7 @@ const env = {
   INSTALL_EVENTS_TOPIC: "chaos.install-events",
   DLQ_TOPIC: "chaos.install-events.dlq",
   KAFKA_TOPIC_PARTITIONS: "3",
-  LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "error",
+  LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "warn",
   // Rebalances and recoveries within seconds, not half a minute.
   KAFKA_SESSION_TIMEOUT_MS: "6000",
   CONSUMER_MAX_BACKOFF_MS: "2000",
@@ -128,10 +138,14 @@ async function startService(service: Service, instance = 1): Promise<Running> {
       DEV_KEYS_DIR: devKeys,
       ...(service === "gateway" ? { GATEWAY_PORT: String(gatewayPort) } : { OPS_PORT: String(opsPort) }),
     },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
   const entry: Running = { name, service, child, opsPort, killedOnPurpose: false };
-  child.stderr?.on("data", () => {});
+  // One file per instance, appended to across restarts, each start marked.
+  const log = createWriteStream(join(logDir, `${service}-${instance}.log`), { flags: "a" });
+  log.write(`--- ${new Date().toISOString()} ${name} started (pid ${child.pid}) ---\n`);
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
   child.on("exit", (code, signal) => {
     if (!entry.killedOnPurpose && !stopping) {
       unexpectedExits.push(`${name} exited by itself (${signal ?? code})`);
@@ -166,9 +180,21 @@ async function shutdown(code: number): Promise<never> {
   await cdn.close().catch(() => {});
   await smtp.close().catch(() => {});
   await mongo.close().catch(() => {});
+  // The infrastructure's logs (Kafka, registry, FerretDB, PostgreSQL) before `forget` deletes them.
+  const infraLogs = (() => {
+    try {
+      return infra("log-files").toString().trim().split("\n");
+    } catch {
+      return [];
+    }
+  })();
+  await Promise.all(infraLogs.map((file) => cp(file, join(logDir, basename(file))).catch(() => {})));
   try {
     infra("forget");
   } catch {}
+  runLog.end();
+  if (code === 0 && process.env.CHAOS_KEEP_LOGS !== "1") await rm(logDir, { recursive: true, force: true });
+  else process.stdout.write(`chaos: logs of this run in ${logDir}\n`);
   await rm(stateDir, { recursive: true, force: true });
   await rm(scratch, { recursive: true, force: true });
   process.exit(code);
@@ -243,6 +269,8 @@ interface Attempt {
   unanswered: boolean;
   installId?: string;
   latenciesMs: number[];
+  /** Every try, for the logs: seconds into the run, then the answer (status and message) or the failure. */
+  tries: string[];
 }
 const attempts: Attempt[] = [];
 let phase = "warm-up";
@@ -259,6 +287,7 @@ async function installOnce(index: number): Promise<void> {
     answer: "timeout",
     unanswered: false,
     latenciesMs: [],
+    tries: [],
   };
   attempts.push(attempt);
   // A careful client: a timeout or a connection error is retried with the same Idempotency-Key.
@@ -277,10 +306,12 @@ async function installOnce(index: number): Promise<void> {
       });
       attempt.latenciesMs.push(performance.now() - start);
       attempt.answer = response.status;
-      const body = (await response.json().catch(() => ({}))) as { installId?: string };
+      const body = (await response.json().catch(() => ({}))) as { installId?: string; message?: string };
+      attempt.tries.push(`${elapsed()} ${response.status}${body.message ? ` ${body.message}` : ""}`);
       if (response.status === 202) attempt.installId = body.installId;
       if (response.status !== 503 && response.status !== 409) return;
-    } catch {
+    } catch (error) {
+      attempt.tries.push(`${elapsed()} no answer: ${(error as Error).message}`);
       attempt.latenciesMs.push(performance.now() - start);
       attempt.answer = "timeout";
       attempt.unanswered = true;
@@ -663,4 +694,24 @@ say(
 );
 console.table(invariants);
 console.table(latencyTable);
+// Each service's own view of its dependencies as the run ends, and every request's answers, for the logs.
+const readiness = await Promise.all(
+  [...running.values()].map(async ({ name, opsPort }) => {
+    const response = await fetch(`http://127.0.0.1:${opsPort}/readyz`, {
+      signal: AbortSignal.timeout(10_000),
+    })
+      .then(async (r) => `${r.status} ${await r.text()}`)
+      .catch((error: Error) => `no answer: ${error.message}`);
+    return `${name} /readyz: ${response}`;
+  }),
+);
+await writeFile(join(logDir, "readiness.txt"), `${readiness.join("\n")}\n`);
+await writeFile(
+  join(logDir, "attempts.json"),
+  JSON.stringify(
+    attempts.map(({ kind, ...attempt }) => ({ ...attempt, packageId: kind.packageId })),
+    null,
+    1,
+  ),
+);
 await shutdown(invariants.every((row) => row.holds) ? 0 : 1);

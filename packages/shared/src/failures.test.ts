@@ -1,7 +1,13 @@
 import { MongoNetworkError, MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { classifyFailure, describeError, PermanentError, TransientError } from "./failures.ts";
+import {
+  classifyFailure,
+  describeError,
+  isDatabaseUnavailable,
+  PermanentError,
+  TransientError,
+} from "./failures.ts";
 
 const withName = (name: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} happened`), { name, ...extra });
@@ -66,6 +72,41 @@ describe("classifyFailure", () => {
   });
 });
 
+describe("isDatabaseUnavailable", () => {
+  it.each([
+    ["a broken connection", new MongoNetworkError("connection 6 to 127.0.0.1:27017 closed")],
+    ["no server to select", withName("MongoServerSelectionError")],
+    ["a timed-out connection", withName("MongoNetworkTimeoutError")],
+    // What a database frozen or killed under load gave the gateway's operations (the chaos run):
+    ["a pool cleared under the operation", withName("MongoPoolClearedError")],
+    [
+      "a pool cleared because the monitor timed out",
+      withName("PoolClearedOnNetworkError", { cause: withName("MongoNetworkTimeoutError") }),
+    ],
+    ["a closed client", withName("MongoTopologyClosedError")],
+    ["a server shutting down", new MongoServerError({ code: 91, errmsg: "shutdown in progress" })],
+    [
+      "a write the server says to retry",
+      new MongoServerError({ code: 1, errmsg: "x", errorLabels: ["RetryableWriteError"] }),
+    ],
+  ])("is true for %s", (_, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    ["a duplicate key (the database answered)", new MongoServerError({ code: 11000, errmsg: "E11000" })],
+    ["a document refused", new MongoServerError({ code: 2, errmsg: "bad" })],
+    ["a broker away (not the database)", withName("KafkaJSConnectionError")],
+    ["a socket refused outside the driver", Object.assign(new Error("refused"), { code: "ECONNREFUSED" })],
+    ["a timeout outside the driver", withName("TimeoutError")],
+    ["a bug", new TypeError("x is undefined")],
+    ["nothing", undefined],
+    ["null", null],
+  ])("is false for %s", (_, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
 describe("describeError", () => {
   it("names the error and keeps it on one line for zod errors", () => {
     expect(describeError(new PermanentError("no request"))).toBe("PermanentError: no request");
@@ -87,6 +128,7 @@ describe("classifyFailure, entry by entry of its lists", () => {
     "MongoNotConnectedError",
     "MongoTopologyClosedError",
     "MongoPoolClearedError",
+    "PoolClearedOnNetworkError",
     "MongoOperationTimeoutError",
     "MongoWaitQueueTimeoutError",
     "KafkaJSConnectionError",

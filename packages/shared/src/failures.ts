@@ -20,7 +20,10 @@ export class PermanentError extends Error {
   override readonly name = "PermanentError";
 }
 
-/** MongoDB driver errors that mean "the server is not reachable or not answering right now". */
+/**
+ * MongoDB driver errors that mean "the server is not reachable or not answering right now". One of
+ * them is not named Mongo…: the pool cleared because the server monitor timed out (mongodb 6.x).
+ */
 const transientMongoErrorNames = new Set([
   "MongoNetworkError",
   "MongoNetworkTimeoutError",
@@ -28,6 +31,7 @@ const transientMongoErrorNames = new Set([
   "MongoNotConnectedError",
   "MongoTopologyClosedError",
   "MongoPoolClearedError",
+  "PoolClearedOnNetworkError",
   "MongoOperationTimeoutError",
   "MongoWaitQueueTimeoutError",
 ]);
@@ -122,6 +126,23 @@ export function classifyFailure(error: unknown): FailureClass {
     current = (current as ErrorLike).cause;
   }
   return "deterministic";
+}
+
+/**
+ * Whether an error is the MongoDB driver saying the database cannot be reached or is not answering
+ * right now: a driver error (named Mongo…, or one of the driver's names above) that is transient by
+ * `classifyFailure`. What an API answers 503 for — every way the driver has of saying it (server
+ * selection, a broken or timed-out connection, a pool cleared under an operation), not a few names.
+ *
+ * @example
+ * isDatabaseUnavailable(new MongoServerSelectionError("…")) // true
+ * isDatabaseUnavailable(new MongoServerError({ code: 11000 })) // false: the database answered
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const name = (error as ErrorLike | null | undefined)?.name;
+  const fromDriver =
+    typeof name === "string" && (name.startsWith("Mongo") || transientMongoErrorNames.has(name));
+  return fromDriver && classifyFailure(error) === "transient";
 }
 
 /** A short, single-line description of an error for logs, headers and event details. */

@@ -7,6 +7,7 @@ import {
   MongoClient,
   type OptionalUnlessRequiredId,
 } from "mongodb";
+import { TransientError } from "../failures.ts";
 import { roundTripMetrics } from "../metrics.ts";
 
 export interface MongoConnection {
@@ -79,6 +80,8 @@ export function isDuplicateKeyError(error: unknown): boolean {
  * upserts, which FerretDB 1.24 stores without their top-level null fields.) The one way InstallHub
  * writes "this, unless it is there already".
  *
+ * @throws TransientError when the database did not answer the insert (none of it is known written);
+ *   the driver's errors as they are for anything else the database refused.
  * @example
  * await insertIfAbsent(auditLogOf(db), entries); // entries' _id: `${importId}:${seq}`
  */
@@ -91,12 +94,21 @@ export async function insertIfAbsent<T extends Document>(
     const { insertedCount } = await collection.insertMany(documents, { ordered: false });
     return insertedCount;
   } catch (error) {
-    const duplicatesOnly =
-      (error instanceof MongoBulkWriteError &&
-        [error.writeErrors].flat().every((writeError) => writeError.code === 11000)) ||
-      isDuplicateKeyError(error);
-    if (!duplicatesOnly) throw error;
-    return (error as MongoBulkWriteError).insertedCount ?? 0;
+    const insertedCount = (error as Partial<MongoBulkWriteError>).insertedCount ?? 0;
+    const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+    if (writeErrors.length > 0) {
+      if (writeErrors.every((writeError) => writeError.code === 11000)) return insertedCount;
+      throw error;
+    }
+    if (isDuplicateKeyError(error)) return insertedCount;
+    if (error instanceof MongoBulkWriteError && error.code === undefined) {
+      // What the driver throws when it met no answer at all (no server, a broken connection): its own
+      // error wrapped in a bulk write error with neither a write error nor a code (mongodb's
+      // bulk/common.js, "a driver related error not a bulk op error"). Read as "every document a
+      // duplicate", it had the installer take an install request as stored that the database never had.
+      throw new TransientError(`the database did not answer the insert: ${error.message}`, { cause: error });
+    }
+    throw error;
   }
 }
 

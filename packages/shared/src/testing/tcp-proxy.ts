@@ -7,6 +7,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
  * - `holdReplies()`: requests still reach the server, its replies are held — a server that did the
  *   work while its answer never arrives (a client that dies now has changed the server's state);
  * - `cut()`: every connection is reset and new ones are refused — a server that is down;
+ * - `stopReading()`: the proxy stops reading what clients send, so their writes back up into their
+ *   own buffers — a server that stopped taking data (a client's large write waits for 'drain');
  * - `restore()`: back to normal; frozen bytes flow on.
  *
  * @example
@@ -19,12 +21,14 @@ export interface TcpProxy {
   freeze(): void;
   holdReplies(): void;
   cut(): void;
+  stopReading(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   let state: "open" | "frozen" | "replies-held" | "cut" = "open";
+  let reading = true;
   const pairs = new Set<[Socket, Socket]>();
   const flushers = new Set<() => void>();
   const server: Server = createServer((client) => {
@@ -45,6 +49,7 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       else to.write(chunk);
     };
     client.on("data", forward(upstream));
+    if (!reading) client.pause();
     upstream.on("data", forward(client));
     const flush = () => {
       for (const [to, chunks] of held) for (const chunk of chunks.splice(0)) to.write(chunk);
@@ -77,8 +82,14 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       }
       pairs.clear();
     },
+    stopReading() {
+      reading = false;
+      for (const [client] of pairs) client.pause();
+    },
     restore() {
       state = "open";
+      reading = true;
+      for (const [client] of pairs) client.resume();
       for (const flush of flushers) flush();
     },
     async close() {

@@ -83,14 +83,19 @@ describe("GET /api/marketplace/packages", () => {
   ]);
 
   it("answers 503 when the database is unreachable, and 500 for anything else, without saying more", async () => {
-    const unreachable = Object.assign(new Error("connect ECONNREFUSED"), {
-      name: "MongoServerSelectionError",
-    });
-    t.deps.catalog = { ...catalog(), listPackages: async () => Promise.reject(unreachable) };
-    expect(await t.call("GET", "/api/marketplace/packages")).toMatchObject({
-      status: 503,
-      body: { error: "ServiceUnavailable", message: "The database is unavailable; try again later" },
-    });
+    const driverError = (name: string, message: string) => Object.assign(new Error(message), { name });
+    for (const unreachable of [
+      driverError("MongoServerSelectionError", "connect ECONNREFUSED"),
+      // A database frozen or killed under load: the pool is cleared under the operation (these were 500s).
+      driverError("MongoPoolClearedError", "Connection pool for 127.0.0.1:27017 was cleared"),
+      driverError("PoolClearedOnNetworkError", "interrupted due to server monitor timeout"),
+    ]) {
+      t.deps.catalog = { ...catalog(), listPackages: async () => Promise.reject(unreachable) };
+      expect(await t.call("GET", "/api/marketplace/packages")).toMatchObject({
+        status: 503,
+        body: { error: "ServiceUnavailable", message: "The database is unavailable; try again later" },
+      });
+    }
     t.deps.catalog = { ...catalog(), listPackages: async () => Promise.reject(new Error("secret detail")) };
     const failed = await t.call("GET", "/api/marketplace/packages");
     expect(failed).toMatchObject({ status: 500, body: { error: "InternalError" } });

@@ -1,5 +1,5 @@
 import type { Hook } from "@hono/zod-openapi";
-import { AppError, errorResponse, type Logger } from "@installhub/shared";
+import { AppError, errorResponse, isDatabaseUnavailable, type Logger } from "@installhub/shared";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
@@ -11,12 +11,6 @@ const fromHttpStatus: Record<number, AppError["code"]> = {
   413: "PayloadTooLarge",
   415: "UnsupportedMediaType",
 };
-
-/** MongoDB unreachable or without a primary: the request could not be served, retrying may help. */
-function isMongoUnavailable(error: unknown): boolean {
-  const name = (error as Error | undefined)?.name ?? "";
-  return /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(name);
-}
 
 /** The one mapping from anything thrown in a route to the API's error body. */
 export function toErrorResponse(logger: Logger) {
@@ -32,7 +26,8 @@ export function toErrorResponse(logger: Logger) {
         error.status === 400 ? { fields: [{ field: "(body)", message: error.message }] } : undefined;
       return errorResponse(c, new AppError(fromHttpStatus[error.status]!, error.message, details));
     }
-    if (isMongoUnavailable(error)) {
+    // MongoDB unreachable or not answering: the request could not be served, retrying may help.
+    if (isDatabaseUnavailable(error)) {
       logger.error({ err: error, path: c.req.path }, "MongoDB unavailable");
       return errorResponse(
         c,
