@@ -95,6 +95,32 @@ describe("clamd from a checkout inside a private (0700) folder", () => {
   });
 });
 
+describe("infra.sh log-files", () => {
+  it("names every log of a state directory, PostgreSQL's too, creating nothing", async () => {
+    const state = await mkdtemp(join(tmpdir(), "installhub-infra-logs-"));
+    try {
+      const files = await runScript(join(repositoryRoot, "infra/infra.sh"), ["log-files"], {
+        INSTALLHUB_INFRA_DIR: state,
+      });
+      expect(files.code).toBe(0);
+      const lines = files.stdout.trimEnd().split("\n");
+      expect(lines.slice(0, 3)).toEqual(
+        ["kafka", "registry", "mongodb"].map((name) => join(state, name, `${name}.log`)),
+      );
+      expect(lines).toHaveLength(4);
+      expect(lines[3]).toMatch(/\/postgres\.log$/);
+      const sqlite = await runScript(join(repositoryRoot, "infra/infra.sh"), ["log-files"], {
+        INSTALLHUB_INFRA_DIR: state,
+        INFRA_MONGO_BACKEND: "sqlite",
+      });
+      expect(sqlite.stdout.trimEnd().split("\n")).toEqual(lines.slice(0, 3));
+      expect(await readdir(state)).toEqual([]);
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("another process on a component's port", () => {
   let foreign: { server: Server; port: number };
   let state: string;

@@ -460,7 +460,12 @@ const statusOf = async (installId: string): Promise<StatusView> => {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(10_000),
     });
-    return (await response.json()) as StatusView;
+    const body = (await response.json()) as StatusView & { message?: string };
+    // An error answer (a 503 while the database is away) is no status: not terminal, and said so. It
+    // used to count as terminal (it has no status InProgress), which hid a gateway that could not read.
+    if (!response.ok)
+      return { status: "InProgress", stage: `unreadable: ${response.status} ${body.message}` };
+    return body;
   } catch (error) {
     return { status: "InProgress", stage: `unreadable: ${(error as Error).message}` };
   }
