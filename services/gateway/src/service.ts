@@ -87,8 +87,9 @@ export async function startGateway(
 async function startGatewayParts(config: GatewayConfig, platform: Platform) {
   const { db } = platform.mongo;
   const statuses = installStatusStore(db);
-  // The estimate looks at the last completed installs (estimateSample); a sorted scan per request is too costly
-  // on a large install_status (and on FerretDB), and a 30-second-old history estimates just as well.
+  // The estimate looks at the last completed installs (estimateSample); a sorted scan per request is
+  // too costly on a large install_status (and on FerretDB), and a 30-second-old history estimates
+  // just as well.
   const recentCompletions = cachedFor(30_000, () => statuses.recentlySucceeded(estimateSample));
   const outbox = installOutbox(db);
   const relaySettings = {

@@ -10,7 +10,7 @@ import { installerIndexes } from "./data-access/collections.ts";
 import { importJournalStore } from "./data-access/import-journal.ts";
 import { importRecordStore } from "./data-access/import-records.ts";
 import { installRequestStore } from "./data-access/install-requests.ts";
-import { installedPackageStore } from "./data-access/installed-packages.ts";
+import { installedPackageStore } from "./data-access/installed-package-store.ts";
 import { tenantArtifactStore } from "./data-access/tenant-artifacts.ts";
 import { waitingUninstallStore } from "./data-access/waiting-uninstalls.ts";
 import { installerHandlers } from "./entry-points/handlers.ts";

@@ -76,9 +76,8 @@ export function isDuplicateKeyError(error: unknown): boolean {
 /**
  * Inserts documents that a unique index (their deterministic _id, or another unique key) lets exist
  * once, leaving any that exist as they are: a replay of the same step adds nothing. Returns how many
- * were new. (Plain inserts rather than `$setOnInsert`
- * upserts, which FerretDB 1.24 stores without their top-level null fields.) The one way InstallHub
- * writes "this, unless it is there already".
+ * were new. (Plain inserts rather than `$setOnInsert` upserts, which FerretDB 1.24 stores without
+ * their top-level null fields.) The one way InstallHub writes "this, unless it is there already".
  *
  * @throws TransientError when the database did not answer the insert (none of it is known written);
  *   the driver's errors as they are for anything else the database refused.

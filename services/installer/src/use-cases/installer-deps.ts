@@ -2,7 +2,7 @@ import type { ArchiveLimits, CancellationReads, DownloadedArchive, EventPublishe
 import type { ImportJournalStore } from "../data-access/import-journal.ts";
 import type { ImportRecordStore } from "../data-access/import-records.ts";
 import type { InstallRequestStore } from "../data-access/install-requests.ts";
-import type { InstalledPackageStore } from "../data-access/installed-packages.ts";
+import type { InstalledPackageStore } from "../data-access/installed-package-store.ts";
 import type { TenantArtifactStore } from "../data-access/tenant-artifacts.ts";
 import type { WaitingUninstallStore } from "../data-access/waiting-uninstalls.ts";
 
